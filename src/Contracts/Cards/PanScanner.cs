@@ -1,0 +1,48 @@
+namespace SkimGuard.Contracts.Cards;
+
+/// <summary>
+/// Recognises card numbers: 13 to 19 digits that pass the Luhn check. Used to refuse a card_token that is really
+/// a PAN, and by the scan tests that prove no PAN reaches a file, topic or log.
+/// </summary>
+public static class PanScanner
+{
+    /// <summary>
+    /// True when the whole value is a card number, digits alone or in groups split by spaces or dashes. Only
+    /// whole values are judged: one in ten random digit strings passes Luhn, so a numeric transaction id must
+    /// not be refused for containing a PAN-shaped run.
+    /// </summary>
+    public static bool LooksLikePan(ReadOnlySpan<char> value)
+    {
+        Span<char> digits = stackalloc char[19];
+        var count = 0;
+        foreach (var c in value)
+        {
+            if (c is ' ' or '-')
+                continue;
+            if (!char.IsAsciiDigit(c) || count == digits.Length)
+                return false;
+            digits[count++] = c;
+        }
+        return count >= 13 && Luhn.IsValid(digits[..count]);
+    }
+
+    /// <summary>Every maximal run of 13 to 19 digits in the text that passes the Luhn check.</summary>
+    public static IEnumerable<string> FindPans(string text)
+    {
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (!char.IsAsciiDigit(text[i]))
+            {
+                i++;
+                continue;
+            }
+            var start = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+                i++;
+            var length = i - start;
+            if (length is >= 13 and <= 19 && Luhn.IsValid(text.AsSpan(start, length)))
+                yield return text.Substring(start, length);
+        }
+    }
+}
