@@ -1,0 +1,114 @@
+using System.Text.Json.Serialization;
+using SkimGuard.Contracts.Json;
+using SkimGuard.Simulator.Activity;
+using SkimGuard.Simulator.World;
+
+namespace SkimGuard.Simulator;
+
+/// <summary>What really happened in a simulated world (truth.json): the skimmers and every card they captured,
+/// the terminals that must never be flagged, and the background fraud.</summary>
+public sealed record GroundTruth
+{
+    /// <summary>The options the world was made with.</summary>
+    public required TruthOptions Options { get; init; }
+
+    /// <summary>Every planted skimmer.</summary>
+    public required IReadOnlyList<TruthSkimmer> Skimmers { get; init; }
+
+    /// <summary>The busiest ATMs (the railway stations): popular, never skimmed.</summary>
+    public required IReadOnlyList<string> BusyTerminals { get; init; }
+
+    /// <summary>The phishing wave, when there is one.</summary>
+    public TruthPhishingWave? PhishingWave { get; init; }
+
+    /// <summary>Fraud cases that are not local skimming, by kind.</summary>
+    public required IReadOnlyDictionary<string, int> NoiseFraudCases { get; init; }
+
+    internal static GroundTruth Of(SimulationOptions options, SimWorld world, IReadOnlyList<Skimmer> skimmers, PhishingWave? phishing, Dictionary<string, int> noise) => new()
+    {
+        Options = new TruthOptions(options.Seed, options.Start, options.Days, options.Cards, options.Skimmers, options.CaptureRate, options.CashoutRate, options.ReportRate),
+        Skimmers = [.. skimmers.Select(s => new TruthSkimmer
+        {
+            TerminalId = world.Terminals[s.Atm].Id,
+            Locality = Places.Localities[world.Terminals[s.Atm].Locality].Name,
+            From = s.From,
+            To = s.To,
+            CapturedCards = [.. s.Captures.Select(c => TruthCapturedCard.Of(world, c, options.End))],
+        })],
+        BusyTerminals = [.. world.StationAtms.Select(t => world.Terminals[t].Id)],
+        PhishingWave = phishing is null ? null : new TruthPhishingWave(
+            Places.Localities[phishing.Locality].Name, phishing.From, phishing.To, phishing.Victims,
+            [.. phishing.LocalAtms.Select(t => world.Terminals[t].Id).Order(StringComparer.Ordinal)]),
+        NoiseFraudCases = noise,
+    };
+}
+
+/// <summary>The options a world was made with.</summary>
+public sealed record TruthOptions(ulong Seed, DateTimeOffset Start, int Days, int Cards, int Skimmers, double CaptureRate, double CashoutRate, double ReportRate);
+
+/// <summary>One planted skimmer: where, when, and what it captured.</summary>
+public sealed record TruthSkimmer
+{
+    /// <summary>The skimmed ATM.</summary>
+    public required string TerminalId { get; init; }
+
+    /// <summary>Its neighbourhood.</summary>
+    public required string Locality { get; init; }
+
+    /// <summary>When the skimmer was fitted.</summary>
+    public required DateTimeOffset From { get; init; }
+
+    /// <summary>When it was removed.</summary>
+    public required DateTimeOffset To { get; init; }
+
+    /// <summary>Every card whose data it captured.</summary>
+    public required IReadOnlyList<TruthCapturedCard> CapturedCards { get; init; }
+}
+
+/// <summary>A captured card and, if it happened inside the simulated period, its fraud.</summary>
+public sealed record TruthCapturedCard
+{
+    /// <summary>The card.</summary>
+    public required string CardToken { get; init; }
+
+    /// <summary>Its issuing bank.</summary>
+    public required string BankId { get; init; }
+
+    /// <summary>When the skimmer read it.</summary>
+    public required DateTimeOffset CapturedAt { get; init; }
+
+    /// <summary>The first cash-out, when it happened inside the period.</summary>
+    public DateTimeOffset? FirstFraudAt { get; init; }
+
+    /// <summary>When the bank reported it, when that happened inside the period.</summary>
+    public DateTimeOffset? ReportedAt { get; init; }
+
+    /// <summary>The cash-out transactions inside the period.</summary>
+    public IReadOnlyList<string> FraudTxnIds { get; init; } = [];
+
+    /// <summary>Approved cash-out in rupee paise inside the period.</summary>
+    public long LossPaise { get; init; }
+
+    internal static TruthCapturedCard Of(SimWorld world, Capture capture, DateTimeOffset end) => new()
+    {
+        CardToken = world.Cards[capture.Card].Token,
+        BankId = world.Cards[capture.Card].BankId,
+        CapturedAt = capture.CapturedAt,
+        FirstFraudAt = capture.Fraud?.FirstFraudAt,
+        ReportedAt = capture.Fraud?.ReportedAt < end ? capture.Fraud.ReportedAt : null,
+        FraudTxnIds = capture.Fraud?.TxnIds ?? [],
+        LossPaise = capture.Fraud?.LossPaise ?? 0,
+    };
+}
+
+/// <summary>The phishing wave: a neighbourhood whose cards were hit together, with no skimmer to blame.</summary>
+public sealed record TruthPhishingWave(string Locality, DateTimeOffset From, DateTimeOffset To, int Victims, IReadOnlyList<string> LocalAtms);
+
+/// <summary>JSON for truth.json, in the wire format's style.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    Converters = [typeof(UtcTimestampJsonConverter)])]
+[JsonSerializable(typeof(GroundTruth))]
+public sealed partial class GroundTruthJsonContext : JsonSerializerContext;
