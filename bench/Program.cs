@@ -1,0 +1,14 @@
+using SkimGuard.Bench;
+
+// Each benchmark measures on this machine and writes its figures, with the command, to docs/benchmarks/.
+return args.FirstOrDefault() switch
+{
+    "simulator" => SimulatorBenchmark.Run(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- simulator [--cards N] [--days N] [--out DIR]");
+    return 2;
+}
