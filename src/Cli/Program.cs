@@ -4,5 +4,6 @@ using SkimGuard.Cli.Commands;
 var root = new RootCommand("SkimGuard: finds skimmed ATMs from banks' card feeds and fraud reports.")
 {
     SimulateCommand.Create(),   // a synthetic Mira-Bhayander with planted skimmers and ground truth
+    BacktestCommand.Create(),   // the CPP engine over feed files, scored against ground truth when given
 };
 return await root.Parse(args).InvokeAsync();

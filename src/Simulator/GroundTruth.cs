@@ -18,7 +18,13 @@ public sealed record GroundTruth
     /// <summary>The busiest ATMs (the railway stations): popular, never skimmed.</summary>
     public required IReadOnlyList<string> BusyTerminals { get; init; }
 
-    /// <summary>The phishing wave, when there is one.</summary>
+    /// <summary>One fraudulent transaction on a captured card.</summary>
+/// <param name="TxnId">Its id in transactions.jsonl.</param>
+/// <param name="At">When.</param>
+/// <param name="LossPaise">What it took, in rupee paise (foreign cash-outs converted; declined attempts 0).</param>
+public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise);
+
+/// <summary>The phishing wave, when there is one.</summary>
     public TruthPhishingWave? PhishingWave { get; init; }
 
     /// <summary>Fraud cases that are not local skimming, by kind.</summary>
@@ -83,11 +89,8 @@ public sealed record TruthCapturedCard
     /// <summary>When the bank reported it, when that happened inside the period.</summary>
     public DateTimeOffset? ReportedAt { get; init; }
 
-    /// <summary>The cash-out transactions inside the period.</summary>
-    public IReadOnlyList<string> FraudTxnIds { get; init; } = [];
-
-    /// <summary>Approved cash-out in rupee paise inside the period.</summary>
-    public long LossPaise { get; init; }
+    /// <summary>The cash-out transactions inside the period, in time order.</summary>
+    public IReadOnlyList<TruthFraud> Frauds { get; init; } = [];
 
     internal static TruthCapturedCard Of(SimWorld world, Capture capture, DateTimeOffset end) => new()
     {
@@ -96,10 +99,15 @@ public sealed record TruthCapturedCard
         CapturedAt = capture.CapturedAt,
         FirstFraudAt = capture.Fraud?.FirstFraudAt,
         ReportedAt = capture.Fraud?.ReportedAt < end ? capture.Fraud.ReportedAt : null,
-        FraudTxnIds = capture.Fraud?.TxnIds ?? [],
-        LossPaise = capture.Fraud?.LossPaise ?? 0,
+        Frauds = capture.Fraud?.Frauds ?? [],
     };
 }
+
+/// <summary>One fraudulent transaction on a captured card.</summary>
+/// <param name="TxnId">Its id in transactions.jsonl.</param>
+/// <param name="At">When.</param>
+/// <param name="LossPaise">What it took, in rupee paise (foreign cash-outs converted; declined attempts 0).</param>
+public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise);
 
 /// <summary>The phishing wave: a neighbourhood whose cards were hit together, with no skimmer to blame.</summary>
 public sealed record TruthPhishingWave(string Locality, DateTimeOffset From, DateTimeOffset To, int Victims, IReadOnlyList<string> LocalAtms);

@@ -95,15 +95,11 @@ public sealed class Simulation
         });
         if (planned.Fraud is not { } fraud)
             return;
-        fraud.TxnIds.Add(txnId);
-        if (planned.Approved)
-            fraud.LossPaise += (long)Math.Round(planned.AmountMinor * 100 / terminal.MinorPerRupee);
-        if (fraud.FirstFraudAt is null)
-        {
-            fraud.FirstFraudAt = timestamp;
-            if (fraud.ReportedAt is { } reportedAt)
-                _reportsDue.Enqueue(fraud, reportedAt.UtcTicks);
-        }
+        // Declined attempts are fraud too (the report names them) but lose nothing.
+        var lossPaise = planned.Approved ? (long)Math.Round(planned.AmountMinor * 100 / terminal.MinorPerRupee) : 0;
+        fraud.Frauds.Add(new TruthFraud(txnId, timestamp, lossPaise));
+        if (fraud.Frauds.Count == 1 && fraud.ReportedAt is { } reportedAt)
+            _reportsDue.Enqueue(fraud, reportedAt.UtcTicks);
     }
 
     private void EmitReportsDue(long untilTicks, ISimulationSink sink)
@@ -123,7 +119,7 @@ public sealed class Simulation
                 ReportedAt = fraud.ReportedAt!.Value,
                 FraudType = fraud.ReportedAs,
                 FirstFraudAt = fraud.FirstFraudAt,
-                FraudTxnIds = [.. fraud.TxnIds],
+                FraudTxnIds = [.. fraud.Frauds.Select(f => f.TxnId)],
             });
         }
     }

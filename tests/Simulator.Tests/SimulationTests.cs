@@ -109,7 +109,8 @@ public sealed class SimulationTests(SmallWorld world) : IClassFixture<SmallWorld
         Assert.NotEmpty(cashedOut);
         Assert.All(cashedOut, card =>
         {
-            var frauds = card.FraudTxnIds.Select(id => byId[id]).ToList();
+            var frauds = card.Frauds.Select(f => byId[f.TxnId]).ToList();
+            Assert.Equal(card.Frauds.Select(f => f.At), frauds.Select(f => f.Timestamp));
             Assert.Equal(card.FirstFraudAt, frauds.Min(f => f.Timestamp));
             Assert.All(frauds, f =>
             {

@@ -16,11 +16,10 @@ internal sealed class FraudCase(int card, FraudType reportedAs, string origin, T
     /// <summary>Time from the first fraudulent transaction to the report; null when the bank never reports it.</summary>
     public TimeSpan? ReportDelay { get; } = reportDelay is { } delay ? TimeSpan.FromSeconds(Math.Round(delay.TotalSeconds)) : null;
 
-    public DateTimeOffset? FirstFraudAt { get; set; }
-    public List<string> TxnIds { get; } = [];
+    public DateTimeOffset? FirstFraudAt => Frauds.Count > 0 ? Frauds[0].At : null;
 
-    /// <summary>Approved fraud in rupee paise (foreign cash-outs converted), the loss a block could prevent.</summary>
-    public long LossPaise { get; set; }
+    /// <summary>The fraudulent transactions written so far, in time order.</summary>
+    public List<TruthFraud> Frauds { get; } = [];
 
     public DateTimeOffset? ReportedAt => FirstFraudAt + ReportDelay;
 }

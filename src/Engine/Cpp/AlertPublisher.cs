@@ -1,0 +1,175 @@
+using System.Globalization;
+using SkimGuard.Contracts;
+using SkimGuard.Contracts.Registry;
+using SkimGuard.Engine.Windows;
+
+namespace SkimGuard.Engine.Cpp;
+
+/// <summary>
+/// Rescans a terminal that gained a compromised visitor; raises an alert when the scan is significant, updates the
+/// terminal's alert when the finding changed, and sends each bank its own cards at risk when new ones appear.
+/// </summary>
+internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, string modelVersion)
+{
+    public EngineCounters Counters { get; } = new();
+
+    public async ValueTask RescanAsync(string terminalId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var today = EventDay.Of(now);
+        var terminal = await store.GetTerminalAsync(terminalId, today - options.RetentionDays, today, cancellationToken);
+        // Cheap bound first: with fewer compromised visitors than an alert needs, no period can qualify.
+        if (terminal is null || terminal.Compromised.Sum(v => v.Mark.Weight) < options.MinCompromised)
+            return;
+        Counters.Scans++;
+        var rate = await store.GetBaseRateAsync(today - (int)options.LookBack.TotalDays, today, cancellationToken);
+        var baseRate = Math.Max(options.MinBaseRate, rate.CompromisedWeight / Math.Max(1, rate.ActiveCards));
+        if (WindowScan.Best(terminal, baseRate, options) is not { } best)
+            return;
+        var existing = await store.GetAlertAsync(terminalId, cancellationToken);
+        var ongoing = existing is not null && existing.UpdatedAt >= now - options.LookBack;
+        if (!ongoing && best.PValue > options.AlertPValue)
+            return;
+        if (ongoing && SameFinding(existing!, best))
+            return;
+        if (!ongoing && await ExplainedElsewhereAsync(terminal, best, baseRate, today, cancellationToken))
+        {
+            Counters.ExplainedAway++;
+            return;
+        }
+
+        var atRisk = AtRisk(terminal, best);
+        var alert = Build(terminal, best, now, ongoing ? existing : null, atRisk.Count);
+        await store.SaveAlertAsync(alert, cancellationToken);
+        await sink.PublishAsync(alert, cancellationToken);
+        if (ongoing)
+            Counters.AlertsUpdated++;
+        else
+            Counters.AlertsRaised++;
+        await SendCardsAtRiskAsync(alert, atRisk, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// True when at least <see cref="CppOptions.ExplainedShare"/> of this window's compromised cards (by weight) also
+    /// used, in their look-back, a terminal that scans more significant than this one: this terminal's excess is then
+    /// the echo of those clusters (two skimmers in one neighbourhood echo together, so the share is over all of them).
+    /// </summary>
+    private async ValueTask<bool> ExplainedElsewhereAsync(TerminalHistory terminal, ScanResult best, double baseRate, int today, CancellationToken cancellationToken)
+    {
+        var (from, to) = (EventDay.Start(best.FromDay), EventDay.Start(best.ToDay + 1));
+        var evidence = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).ToList();
+        var total = evidence.Sum(v => v.Mark.Weight);
+        var otherTerminalsOf = new Dictionary<CompromisedVisitor, HashSet<string>>();
+        var shared = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var visitor in evidence)
+        {
+            var history = await store.GetCardAsync(visitor.CardToken, cancellationToken);
+            var (lookBackFrom, lookBackTo) = (visitor.Mark.FirstFraudAt - options.LookBack, visitor.Mark.FirstFraudAt - options.MinCashoutDelay);
+            var others = history.Visits
+                .Where(v => v.Time >= lookBackFrom && v.Time <= lookBackTo && v.TerminalId != terminal.TerminalId)
+                .Select(v => v.TerminalId)
+                .ToHashSet(StringComparer.Ordinal);
+            otherTerminalsOf[visitor] = others;
+            foreach (var other in others)
+                shared[other] = shared.GetValueOrDefault(other) + visitor.Mark.Weight;
+        }
+        // Only terminals sharing a fair part of the cards can explain them; scan the few that share most.
+        var stronger = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (other, _) in shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(ExplainingCandidates))
+        {
+            var otherHistory = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
+            if (otherHistory is not null && WindowScan.Best(otherHistory, baseRate, options) is { } otherBest && otherBest.PValue < best.PValue)
+                stronger.Add(other);
+        }
+        var explained = evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);
+        return explained >= options.ExplainedShare * total;
+    }
+
+    /// <summary>How many of the terminals sharing most cards are scanned when explaining away.</summary>
+    private const int ExplainingCandidates = 5;
+
+    private static bool SameFinding(AtmAlert alert, ScanResult best) =>
+        alert.CompromisedCards == best.K && alert.ExposedCards == best.N
+        && alert.WindowFrom == EventDay.Start(best.FromDay) && alert.WindowTo == EventDay.Start(best.ToDay + 1);
+
+    /// <summary>Cards that used the terminal on the window's days and have no compromise mark: the ones to block or reissue.</summary>
+    private static List<CardRef> AtRisk(TerminalHistory terminal, ScanResult best)
+    {
+        var compromised = terminal.Compromised.Select(v => v.CardToken).ToHashSet(StringComparer.Ordinal);
+        var cards = new HashSet<CardRef>();
+        for (var day = best.FromDay; day <= best.ToDay; day++)
+            if (terminal.CardsByDay.TryGetValue(day, out var used))
+                cards.UnionWith(used.Where(c => !compromised.Contains(c.Token)));
+        return [.. cards];
+    }
+
+    private async ValueTask SendCardsAtRiskAsync(AtmAlert alert, List<CardRef> atRisk, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var bank in atRisk.GroupBy(c => c.BankId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var sent = await store.GetCardsSentAsync(alert.AlertId, bank.Key, cancellationToken);
+            var tokens = bank.Select(c => c.Token).Order(StringComparer.Ordinal).ToList();
+            if (tokens.All(sent.Contains))
+                continue;
+            await sink.PublishAsync(new CardsAtRisk
+            {
+                AlertId = alert.AlertId,
+                TerminalId = alert.TerminalId,
+                BankId = bank.Key,
+                IssuedAt = now,
+                WindowFrom = alert.WindowFrom,
+                WindowTo = alert.WindowTo,
+                CardTokens = tokens,
+            }, cancellationToken);
+            await store.AddCardsSentAsync(alert.AlertId, bank.Key, tokens, cancellationToken);
+            Counters.CardsAtRiskMessages++;
+        }
+    }
+
+    private AtmAlert Build(TerminalHistory terminal, ScanResult best, DateTimeOffset now, AtmAlert? existing, int cardsAtRisk)
+    {
+        var from = EventDay.Start(best.FromDay);
+        var to = EventDay.Start(best.ToDay + 1);
+        var atm = registry.Find(terminal.TerminalId);
+        return new AtmAlert
+        {
+            AlertId = existing?.AlertId ?? string.Create(CultureInfo.InvariantCulture, $"{terminal.TerminalId}@{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}"),
+            TerminalId = terminal.TerminalId,
+            TerminalType = terminal.TerminalType,
+            Location = atm is not null
+                ? new TerminalLocation { Name = atm.Name, Locality = atm.Locality, BankId = atm.BankId, Lat = atm.Lat, Lon = atm.Lon }
+                : terminal.Lat is null ? null : new TerminalLocation { Lat = terminal.Lat, Lon = terminal.Lon },
+            Status = existing is null ? AlertStatus.Raised : AlertStatus.Updated,
+            Score = Math.Round(best.Score, 3),
+            PValue = best.PValue,
+            CompromisedCards = best.K,
+            ExposedCards = best.N,
+            Expected = best.Expected,
+            WindowFrom = from,
+            WindowTo = to,
+            CardsAtRisk = cardsAtRisk,
+            FirstFlaggedAt = existing?.FirstFlaggedAt ?? now,
+            UpdatedAt = now,
+            ModelVersion = modelVersion,
+            Evidence = [.. terminal.Compromised
+                .Select(v => (Visitor: v, Visit: v.Visits.FirstOrDefault(t => t >= from && t < to)))
+                .Where(x => x.Visit != default)
+                .OrderBy(x => x.Visit)
+                .Select(x => Evidence(x.Visitor.Mark, x.Visit))],
+        };
+    }
+
+    private static CompromiseEvidence Evidence(CompromiseMark mark, DateTimeOffset visit) => new()
+    {
+        CardToken = mark.CardToken,
+        BankId = mark.BankId,
+        VisitedAt = visit,
+        Signal = mark.Signal,
+        FraudType = mark.FraudType,
+        Weight = mark.Weight,
+        FirstFraudAt = mark.FirstFraudAt,
+        CashoutTerminalId = mark.Cashout?.TerminalId,
+        CashoutCountry = mark.Cashout?.Country,
+        CashoutLat = mark.Cashout?.Lat,
+        CashoutLon = mark.Cashout?.Lon,
+    };
+}

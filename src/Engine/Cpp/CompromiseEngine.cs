@@ -1,0 +1,93 @@
+using SkimGuard.Contracts;
+using SkimGuard.Contracts.Registry;
+using SkimGuard.Engine.Windows;
+
+namespace SkimGuard.Engine.Cpp;
+
+/// <summary>
+/// The common-point-of-compromise engine. Fed transactions and fraud reports in event-time order, it marks cards
+/// compromised (a report, from its reported_at; or a clone's cash-out, at once), gives every card-present terminal the
+/// card visited in its look-back a compromised visitor, rescans those terminals, and raises or updates an alert when a
+/// terminal's compromised visitors are too many for chance. It never looks past the event it is processing.
+/// </summary>
+public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, string modelVersion = "none")
+{
+    private readonly AlertPublisher _alerts = new(store, sink, options, registry, modelVersion);
+    private int _expiredOnDay = int.MinValue;
+
+    /// <summary>What the engine has done so far.</summary>
+    public EngineCounters Counters => _alerts.Counters;
+
+    /// <summary>Applies a transaction; false when it was applied before.</summary>
+    public async ValueTask<bool> ProcessAsync(Transaction tx, CancellationToken cancellationToken = default)
+    {
+        await ExpireOnNewDayAsync(tx.Timestamp, cancellationToken);
+        if (!await store.TryMarkAppliedAsync(EventKeys.Of(tx), tx.Timestamp, cancellationToken))
+        {
+            Counters.Duplicates++;
+            return false;
+        }
+        Counters.Transactions++;
+        // Only a card read at a terminal can be skimmed there; declined reads count too, the skimmer saw the card.
+        if (!tx.IsCardPresent)
+            return true;
+        var history = await store.GetCardAsync(tx.CardToken, cancellationToken);
+        if (history.Mark is null && CounterfeitSignature.Matches(tx, history, options))
+        {
+            Counters.SignatureMarks++;
+            var mark = new CompromiseMark(tx.CardToken, tx.BankId, options.CounterfeitSignatureWeight, Signals.CounterfeitSignature, null,
+                tx.Timestamp, tx.Timestamp, new CashoutPlace(tx.TerminalId, tx.Country, tx.Lat, tx.Lon));
+            await MarkAndRescanAsync(mark, history, tx.Timestamp, cancellationToken);
+        }
+        await store.AddVisitAsync(new CardVisit(tx.CardToken, tx.BankId, tx.TerminalId, tx.TerminalType, tx.Timestamp, tx.Lat, tx.Lon, tx.Country), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Applies a fraud report at its reported_at; false when it was applied before.</summary>
+    public async ValueTask<bool> ProcessAsync(FraudReport report, CancellationToken cancellationToken = default)
+    {
+        await ExpireOnNewDayAsync(report.ReportedAt, cancellationToken);
+        if (!await store.TryMarkAppliedAsync(EventKeys.Of(report), report.ReportedAt, cancellationToken))
+        {
+            Counters.Duplicates++;
+            return false;
+        }
+        Counters.Reports++;
+        var history = await store.GetCardAsync(report.CardToken, cancellationToken);
+        var mark = new CompromiseMark(report.CardToken, report.BankId, options.ReportWeights.GetValueOrDefault(report.FraudType), Signals.FraudReport,
+            report.FraudType, report.FirstFraudAt ?? report.ReportedAt, report.ReportedAt, history.Mark?.Cashout);
+        await MarkAndRescanAsync(mark, history, report.ReportedAt, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Keeps the card's strongest mark; if this one is it, every terminal the card used in [first fraud - L,
+    /// first fraud - d] gets the card as a compromised visitor and is rescanned.
+    /// </summary>
+    private async ValueTask MarkAndRescanAsync(CompromiseMark mark, CardHistory history, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var kept = await store.MarkCompromisedAsync(mark, cancellationToken);
+        if (kept != mark)
+            return;
+        var exposedFrom = mark.FirstFraudAt - options.LookBack;
+        var exposedTo = mark.FirstFraudAt - options.MinCashoutDelay;
+        var exposures = history.Visits
+            .Where(v => v.Time >= exposedFrom && v.Time <= exposedTo)
+            .GroupBy(v => v.TerminalId, StringComparer.Ordinal);
+        foreach (var visits in exposures)
+        {
+            await store.UpsertCompromisedVisitorAsync(visits.Key, new CompromisedVisitor(mark, [.. visits.Select(v => v.Time)]), cancellationToken);
+            await _alerts.RescanAsync(visits.Key, now, cancellationToken);
+        }
+    }
+
+    /// <summary>Once per event-time day, drops state older than the retention and applied keys older than the dedupe window.</summary>
+    private async ValueTask ExpireOnNewDayAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var today = EventDay.Of(now);
+        if (today <= _expiredOnDay)
+            return;
+        _expiredOnDay = today;
+        await store.ExpireAsync(today - options.RetentionDays, today - (int)Math.Ceiling(options.DedupeWindow.TotalDays), cancellationToken);
+    }
+}

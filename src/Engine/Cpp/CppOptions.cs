@@ -1,0 +1,106 @@
+using System.ComponentModel.DataAnnotations;
+using SkimGuard.Contracts;
+
+namespace SkimGuard.Engine.Cpp;
+
+/// <summary>
+/// Every threshold of the common-point-of-compromise engine, with the default and why. Measured effects of the
+/// defaults on the simulator are in docs/quality/cpp-engine.md.
+/// </summary>
+public sealed record CppOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Cpp";
+
+    /// <summary>
+    /// L: how far back from a card's first fraud its visits count as exposures. Skimmed data is usually sold and
+    /// cashed out within days to weeks; 45 days covers that with room.
+    /// </summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "365.00:00:00")]
+    public TimeSpan LookBack { get; init; } = TimeSpan.FromDays(45);
+
+    /// <summary>
+    /// d: visits this close before the first fraud are not exposures: a clone cannot be made and cashed out in less.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "30.00:00:00")]
+    public TimeSpan MinCashoutDelay { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>
+    /// How long after the look-back state is kept, because a report may name a first fraud this long before it is
+    /// filed. State is kept for LookBack + ReportDelayAllowance.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "120.00:00:00")]
+    public TimeSpan ReportDelayAllowance { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>The longest skimmer period scanned, in days. Longer windows add visitors faster than evidence.</summary>
+    [Range(1, 60)]
+    public int MaxWindowDays { get; init; } = 14;
+
+    /// <summary>
+    /// A terminal is flagged when its best window's Poisson tail probability is at most this. About a million tests
+    /// run at once (some 1,500 card-present terminals times some 600 windows each), so at 1e-7 the chance of any
+    /// false flag under the null model is about 0.1 (Bonferroni).
+    /// </summary>
+    [Range(1e-30, 0.05)]
+    public double AlertPValue { get; init; } = 1e-7;
+
+    /// <summary>Fewest (weighted) compromised visitors that can make an alert: two or three cards can meet anywhere.</summary>
+    [Range(1.0, 1000.0)]
+    public double MinCompromised { get; init; } = 3;
+
+    /// <summary>
+    /// Fewest times the expected count that k must reach. A big shop used by the same neighbourhood as a skimmed ATM
+    /// gathers a mild excess over a month (two or three times); a skimmer's excess is tens of times.
+    /// </summary>
+    [Range(1.0, 1000.0)]
+    public double MinRelativeRisk { get; init; } = 5;
+
+    /// <summary>
+    /// Explaining away: a terminal is not flagged while at least this share (by weight) of its window's compromised
+    /// cards also used one other terminal in their look-back that scans more significant. Skimmed cards shop near
+    /// home, so the shops and ATMs around a skimmed ATM gather a weaker echo of its cluster; the skimmed ATM itself
+    /// is the most common point, and the echo is explained by it.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ExplainedShare { get; init; } = 0.5;
+
+    /// <summary>The base rate never counts as lower than this, so the first days of data cannot flag on nothing.</summary>
+    [Range(0.0, 1.0)]
+    public double MinBaseRate { get; init; } = 0.0005;
+
+    /// <summary>Applied-event keys are kept this long to drop redelivered and resent records.</summary>
+    [Range(typeof(TimeSpan), "00:10:00", "60.00:00:00")]
+    public TimeSpan DedupeWindow { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Weight of a transaction with the counterfeit signature (magstripe or fallback cash-out far from every place the
+    /// card was used before). Set to the signature's measured precision on the simulator (docs/quality/cpp-engine.md):
+    /// a card it marks is a real clone that often.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double CounterfeitSignatureWeight { get; init; } = 0.8;
+
+    /// <summary>How far from all its earlier card-present places a cash-out must be to look like a clone.</summary>
+    [Range(1.0, 20000.0)]
+    public double SignatureDistanceKm { get; init; } = 200;
+
+    /// <summary>Card-present visits with a location a card needs before its "usual places" are known.</summary>
+    [Range(1, 100)]
+    public int SignatureMinHistory { get; init; } = 3;
+
+    /// <summary>
+    /// Weight of a fraud report by type. Counterfeit card-present fraud is skimming's signature; lost or stolen cards
+    /// were present but not copied; card-not-present and account takeover come from phishing and data leaks.
+    /// </summary>
+    public IReadOnlyDictionary<FraudType, double> ReportWeights { get; init; } = new Dictionary<FraudType, double>
+    {
+        [FraudType.Counterfeit] = 1.0,
+        [FraudType.Other] = 0.4,
+        [FraudType.LostStolen] = 0.15,
+        [FraudType.CardNotPresent] = 0.1,
+        [FraudType.AccountTakeover] = 0.05,
+    };
+
+    /// <summary>How long state is kept, in days.</summary>
+    public int RetentionDays => (int)Math.Ceiling((LookBack + ReportDelayAllowance).TotalDays);
+}

@@ -1,0 +1,50 @@
+namespace SkimGuard.Engine.Windows;
+
+/// <summary>
+/// The state the CPP engine keeps, bounded by the look-back window: per card its recent visits and compromise
+/// mark; per terminal the distinct cards of each day and its compromised visitors; globally the active and
+/// compromised cards per day for the base rate; the keys of events already applied; the alerts raised.
+/// Every write is idempotent (set or max semantics), so replaying an event changes nothing.
+/// The in-process store and the Redis store pass the same contract tests.
+/// </summary>
+public interface IWindowStore
+{
+    /// <summary>Records that the event with this key (bank and txn id, or report id) was applied; false if it already was.</summary>
+    ValueTask<bool> TryMarkAppliedAsync(string eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
+
+    /// <summary>A card's visits and mark, or an empty history for a card never seen.</summary>
+    ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a visit to the card's history, the terminal's cards of that day and the day's active cards.</summary>
+    ValueTask AddVisitAsync(CardVisit visit, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps the stronger of the card's mark and <paramref name="mark"/>; returns the mark now in force.</summary>
+    ValueTask<CompromiseMark> MarkCompromisedAsync(CompromiseMark mark, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds or replaces (by card) a compromised visitor of a terminal.</summary>
+    ValueTask UpsertCompromisedVisitorAsync(string terminalId, CompromisedVisitor visitor, CancellationToken cancellationToken = default);
+
+    /// <summary>A terminal's cards per day and compromised visitors with visits in [fromDay, toDay].</summary>
+    ValueTask<TerminalHistory?> GetTerminalAsync(string terminalId, int fromDay, int toDay, CancellationToken cancellationToken = default);
+
+    /// <summary>Active cards and compromised weight over [fromDay, toDay].</summary>
+    ValueTask<BaseRate> GetBaseRateAsync(int fromDay, int toDay, CancellationToken cancellationToken = default);
+
+    /// <summary>The alert on a terminal, if one was raised.</summary>
+    ValueTask<Contracts.AtmAlert?> GetAlertAsync(string terminalId, CancellationToken cancellationToken = default);
+
+    /// <summary>Saves the newest state of an alert (replacing the terminal's previous one).</summary>
+    ValueTask SaveAlertAsync(Contracts.AtmAlert alert, CancellationToken cancellationToken = default);
+
+    /// <summary>The tokens already sent to a bank as at risk for an alert.</summary>
+    ValueTask<IReadOnlySet<string>> GetCardsSentAsync(string alertId, string bankId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records tokens sent to a bank as at risk for an alert.</summary>
+    ValueTask AddCardsSentAsync(string alertId, string bankId, IEnumerable<string> cardTokens, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Drops visits, day sets, compromised visitors and base-rate counts of days before <paramref name="stateBeforeDay"/>,
+    /// and applied-event keys of days before <paramref name="appliedKeysBeforeDay"/> (a shorter horizon: they are many).
+    /// </summary>
+    ValueTask ExpireAsync(int stateBeforeDay, int appliedKeysBeforeDay, CancellationToken cancellationToken = default);
+}

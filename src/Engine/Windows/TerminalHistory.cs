@@ -1,0 +1,28 @@
+using SkimGuard.Contracts;
+
+namespace SkimGuard.Engine.Windows;
+
+/// <summary>What the engine knows of one terminal over a range of days: who used it each day, and which of those cards are compromised.</summary>
+/// <param name="TerminalId">The terminal.</param>
+/// <param name="TerminalType">ATM or POS.</param>
+/// <param name="Lat">Latitude, when known.</param>
+/// <param name="Lon">Longitude, when known.</param>
+/// <param name="CardsByDay">Distinct cards that used the terminal, per day.</param>
+/// <param name="Compromised">Compromised cards with a look-back visit here inside the range.</param>
+public sealed record TerminalHistory(
+    string TerminalId,
+    TerminalType TerminalType,
+    double? Lat,
+    double? Lon,
+    IReadOnlyDictionary<int, IReadOnlyCollection<CardRef>> CardsByDay,
+    IReadOnlyCollection<CompromisedVisitor> Compromised);
+
+/// <summary>A card and its issuing bank, so that cards at risk can go to their own bank.</summary>
+/// <param name="Token">The card token.</param>
+/// <param name="BankId">The issuer.</param>
+public readonly record struct CardRef(string Token, string BankId);
+
+/// <summary>The base rate of compromise: weighted compromised cards among the cards active over a range of days.</summary>
+/// <param name="ActiveCards">Distinct cards with a card-present transaction in the range.</param>
+/// <param name="CompromisedWeight">Sum of the marks' weights of cards whose fraud began in the range.</param>
+public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight);

@@ -1,0 +1,108 @@
+namespace SkimGuard.Simulator.Scoring;
+
+/// <summary>How a detector's alerts compare with a simulated world's ground truth (report.json).</summary>
+public sealed record QualityReport
+{
+    /// <summary>Skimmers planted.</summary>
+    public required int Skimmers { get; init; }
+
+    /// <summary>Skimmers whose cashed-out cards stand out from the base rate with a Poisson tail below 1e-6, knowing the true terminal and period.</summary>
+    public required int DetectableSkimmers { get; init; }
+
+    /// <summary>Skimmers whose terminal was flagged.</summary>
+    public required int FoundSkimmers { get; init; }
+
+    /// <summary>Detectable skimmers whose terminal was flagged.</summary>
+    public required int FoundDetectableSkimmers { get; init; }
+
+    /// <summary>Found detectable skimmers over detectable skimmers (1 when none is detectable).</summary>
+    public required double RecallDetectable { get; init; }
+
+    /// <summary>Found skimmers over all skimmers.</summary>
+    public required double RecallAll { get; init; }
+
+    /// <summary>Alerts raised.</summary>
+    public required int Alerts { get; init; }
+
+    /// <summary>Alerts on a skimmed terminal.</summary>
+    public required int TrueAlerts { get; init; }
+
+    /// <summary>True alerts over alerts (1 when there is none).</summary>
+    public required double Precision { get; init; }
+
+    /// <summary>Alerts on the busy station ATMs (must be 0).</summary>
+    public required int BusyTerminalAlerts { get; init; }
+
+    /// <summary>Alerts on ATMs of the phishing-wave neighbourhood (must be 0).</summary>
+    public required int PhishingNeighbourhoodAlerts { get; init; }
+
+    /// <summary>Hours from a skimmer's first cash-out to the first flag of its terminal, median over found skimmers.</summary>
+    public required double? MedianHoursFirstCashoutToFlag { get; init; }
+
+    /// <summary>The same, 90th percentile.</summary>
+    public required double? P90HoursFirstCashoutToFlag { get; init; }
+
+    /// <summary>Cards the skimmers captured.</summary>
+    public required int CapturedCards { get; init; }
+
+    /// <summary>Captured cards sent to their bank as at risk before their first fraud (or listed and never defrauded).</summary>
+    public required int CapturedCardsListedBeforeFraud { get; init; }
+
+    /// <summary>The share of captured cards listed before their first fraud.</summary>
+    public required double ShareListedBeforeFraud { get; init; }
+
+    /// <summary>All skimming fraud, rupees.</summary>
+    public required double SkimmingLossRupees { get; init; }
+
+    /// <summary>Skimming fraud after the card was listed at risk: what blocking the listed cards could have prevented, rupees.</summary>
+    public required double PreventableLossRupees { get; init; }
+
+    /// <summary>Each skimmer in detail.</summary>
+    public required IReadOnlyList<SkimmerOutcome> PerSkimmer { get; init; }
+
+    /// <summary>Every alert not on a skimmed terminal.</summary>
+    public required IReadOnlyList<string> FalseAlertTerminals { get; init; }
+}
+
+/// <summary>One skimmer: how visible it was and whether and when it was found.</summary>
+public sealed record SkimmerOutcome
+{
+    /// <summary>The skimmed terminal.</summary>
+    public required string TerminalId { get; init; }
+
+    /// <summary>When the skimmer was fitted.</summary>
+    public required DateTimeOffset From { get; init; }
+
+    /// <summary>When it was removed.</summary>
+    public required DateTimeOffset To { get; init; }
+
+    /// <summary>Distinct cards that used the terminal during the true period.</summary>
+    public required int Visitors { get; init; }
+
+    /// <summary>Cards it captured.</summary>
+    public required int Captured { get; init; }
+
+    /// <summary>Captured cards cashed out inside the data.</summary>
+    public required int CashedOut { get; init; }
+
+    /// <summary>Poisson tail of the cashed-out cards among the visitors, against the base rate of cashed-out cards.</summary>
+    public required double DetectabilityPValue { get; init; }
+
+    /// <summary>Whether <see cref="DetectabilityPValue"/> is below 1e-6.</summary>
+    public required bool Detectable { get; init; }
+
+    /// <summary>The first cash-out of a card it captured.</summary>
+    public required DateTimeOffset? FirstCashoutAt { get; init; }
+
+    /// <summary>When its terminal was first flagged.</summary>
+    public required DateTimeOffset? FlaggedAt { get; init; }
+
+    /// <summary>Hours from the first cash-out to the flag.</summary>
+    public required double? HoursToFlag { get; init; }
+
+    /// <summary>The alert's estimated period.</summary>
+    public required DateTimeOffset? EstimatedFrom { get; init; }
+
+    /// <summary>The alert's estimated period end.</summary>
+    public required DateTimeOffset? EstimatedTo { get; init; }
+}
