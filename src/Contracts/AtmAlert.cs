@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace SkimGuard.Contracts;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace SkimGuard.Contracts;
 public sealed record AtmAlert
 {
     /// <summary>The wire format version.</summary>
+    [JsonRequired]
     public int SchemaVersion { get; init; } = SchemaVersions.Current;
 
     /// <summary>Stable id of the alert; later evidence updates the same id.</summary>

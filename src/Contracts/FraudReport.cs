@@ -1,9 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace SkimGuard.Contracts;
 
 /// <summary>A bank's confirmation that a card was used fraudulently (wire format v1).</summary>
 public sealed record FraudReport
 {
     /// <summary>The wire format version.</summary>
+    [JsonRequired]
     public int SchemaVersion { get; init; } = SchemaVersions.Current;
 
     /// <summary>The bank's own id of the report; unique per bank.</summary>

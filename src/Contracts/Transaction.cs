@@ -9,6 +9,7 @@ namespace SkimGuard.Contracts;
 public sealed record Transaction
 {
     /// <summary>The wire format version; always <see cref="SchemaVersions.Current"/> when written.</summary>
+    [JsonRequired]
     public int SchemaVersion { get; init; } = SchemaVersions.Current;
 
     /// <summary>The bank's own id of the transaction; unique per bank.</summary>

@@ -202,3 +202,40 @@ public sealed class TransactionReaderTests
         Assert.DoesNotContain(result.Problems, p => p.Reason.Contains("4111", StringComparison.Ordinal) || p.Reason.Contains("SECRET", StringComparison.Ordinal));
     }
 }
+
+/// <summary>The fast path (typed deserialisation plus rules) and the thorough path must accept exactly the same records.</summary>
+public sealed class ReaderPathAgreementTests
+{
+    public static TheoryData<string, JsonNode?> Cases()
+    {
+        var cases = new TheoryData<string, JsonNode?>();
+        foreach (var row in TransactionReaderTests.BadValues())
+            cases.Add(row.Data.Item1, row.Data.Item2);
+        cases.Add("extra_field", "ignored by the thorough path, refused by the fast one");
+        cases.Add("lat", 19.3);
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void BothPathsAgreeOnEveryTransaction(string field, JsonNode? value)
+    {
+        var bytes = Samples.Bytes(Samples.Transaction().With(field, value?.DeepClone()));
+        var context = Samples.Context();
+
+        var thorough = TransactionReader.ReadThoroughly(bytes, context);
+        var fast = TypedCheck.TryDeserialize(bytes, Json.ContractsJsonContext.Default.Transaction) is { } tx && TypedCheck.IsValid(tx, context);
+
+        // The fast path may send a valid record on to the thorough one (an unknown field), never accept an invalid one.
+        Assert.True(!fast || thorough.IsValid, thorough.Summary);
+        Assert.Equal(thorough.Record, TransactionReader.Read(bytes, context).Record);
+    }
+
+    [Fact]
+    public void TheFastPathAcceptsAPlainValidRecord()
+    {
+        var bytes = Samples.Bytes(Samples.Transaction());
+
+        Assert.True(TypedCheck.TryDeserialize(bytes, Json.ContractsJsonContext.Default.Transaction) is { } tx && TypedCheck.IsValid(tx, Samples.Context()));
+    }
+}

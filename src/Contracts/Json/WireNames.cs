@@ -1,12 +1,12 @@
 using System.Collections.Frozen;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using System.Reflection;
+using System.Text.Json.Serialization;
 
 namespace SkimGuard.Contracts.Json;
 
 /// <summary>
-/// The wire words of the enums ("atm", "balance_inquiry"), taken from their JSON serialization so that the
-/// readers and the writer can never disagree.
+/// The wire words of the enums ("atm", "balance_inquiry"), read from their <see cref="JsonStringEnumMemberNameAttribute"/>,
+/// the one place they are written down. The JSON converter and the validating readers both use this table.
 /// </summary>
 public static class WireNames
 {
@@ -16,8 +16,9 @@ public static class WireNames
     /// <summary>The wire word of a value.</summary>
     public static string NameOf<T>(T value) where T : struct, Enum
     {
-        var typeInfo = (JsonTypeInfo<T>)ContractsJsonContext.Default.GetTypeInfo(typeof(T))!;
-        return JsonSerializer.Deserialize(JsonSerializer.Serialize(value, typeInfo), ContractsJsonContext.Default.String)!;
+        var field = typeof(T).GetField(value.ToString(), BindingFlags.Public | BindingFlags.Static)!;
+        return field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
+            ?? throw new InvalidOperationException($"{typeof(T).Name}.{value} has no wire name");
     }
 
     private static class Cache<T> where T : struct, Enum

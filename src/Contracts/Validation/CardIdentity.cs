@@ -14,7 +14,7 @@ internal readonly record struct CardIdentity(string? Token, string? Bin, string?
         var last4 = f.Digits("card_last4", 4);
         if (!f.Has("pan"))
         {
-            var token = f.Id("card_token", FieldReader.MaxTokenLength);
+            var token = f.Id("card_token", Rules.MaxTokenLength);
             if (token is not null && PanScanner.LooksLikePan(token))
             {
                 f.Problem("card_token", ProblemCodes.NotAllowed, "is a card number, not a token; tokenise it, or send it as pan over HTTP");

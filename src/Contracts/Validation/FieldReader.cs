@@ -9,10 +9,6 @@ namespace SkimGuard.Contracts.Validation;
 /// </summary>
 internal sealed class FieldReader(JsonElement record, ReadContext context)
 {
-    public const int MaxIdLength = 64;
-    public const int MaxTokenLength = 128;
-    public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
     private readonly List<ValidationProblem> _problems = [];
 
     public List<ValidationProblem> Problems => _problems;
@@ -28,7 +24,7 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     }
 
     /// <summary>An identifier: 1 to <paramref name="maxLength"/> printable characters.</summary>
-    public string? Id(string name, int maxLength = MaxIdLength, bool required = true)
+    public string? Id(string name, int maxLength = Rules.MaxIdLength, bool required = true)
     {
         if (!TryGet(name, JsonValueKind.String, "a string", required, out var value))
             return null;
@@ -66,7 +62,7 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
         if (!TryGet(name, JsonValueKind.Number, "a number", required, out var value))
             return null;
         var number = value.GetDouble();
-        if (double.IsFinite(number) && number >= min && number <= max)
+        if (Rules.InRange(number, min, max))
             return number;
         Problem(name, ProblemCodes.OutOfRange, $"must be between {min} and {max}");
         return null;
@@ -95,17 +91,10 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
             Problem(name, ProblemCodes.BadFormat, "must be RFC 3339 with a zone, such as 2026-01-05T09:30:00Z");
             return null;
         }
-        if (time < Earliest)
-        {
-            Problem(name, ProblemCodes.OutOfRange, "must not be before 2000-01-01");
-            return null;
-        }
-        if (time > context.Clock.GetUtcNow() + context.ClockSkew)
-        {
-            Problem(name, ProblemCodes.OutOfRange, "is in the future");
-            return null;
-        }
-        return time;
+        if (Rules.IsTimeAllowed(time, context))
+            return time;
+        Problem(name, ProblemCodes.OutOfRange, time < Rules.Earliest ? "must not be before 2000-01-01" : "is in the future");
+        return null;
     }
 
     /// <summary>One of a fixed set of words, matched exactly (the wire format is lower case).</summary>
@@ -137,7 +126,7 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
         if (!TryGet(name, JsonValueKind.String, "a string of digits", required: false, out var value))
             return null;
         var text = value.GetString()!;
-        if (lengths.Contains(text.Length) && text.All(char.IsAsciiDigit))
+        if (Rules.IsDigits(text, lengths))
             return text;
         Problem(name, ProblemCodes.BadFormat, $"must be {string.Join(" or ", lengths)} digits");
         return null;
@@ -160,12 +149,12 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
         foreach (var item in value.EnumerateArray())
         {
             var text = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
-            if (text is null || text.Length == 0 || text.Length > MaxIdLength || text.Any(char.IsControl))
+            if (!Rules.IsId(text))
             {
-                Problem(name, ProblemCodes.BadFormat, $"every item must be a printable id of 1 to {MaxIdLength} characters");
+                Problem(name, ProblemCodes.BadFormat, $"every item must be a printable id of 1 to {Rules.MaxIdLength} characters");
                 return null;
             }
-            ids.Add(text);
+            ids.Add(text!);
         }
         return ids;
     }

@@ -31,8 +31,8 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         // Only a card read at a terminal can be skimmed there; declined reads count too, the skimmer saw the card.
         if (!tx.IsCardPresent)
             return true;
-        var history = await store.GetCardAsync(tx.CardToken, cancellationToken);
-        if (history.Mark is null && CounterfeitSignature.Matches(tx, history, options))
+        if (CounterfeitSignature.IsCandidate(tx) && await store.GetCardAsync(tx.CardToken, cancellationToken) is { Mark: null } history
+            && CounterfeitSignature.Matches(tx, history, options))
         {
             Counters.SignatureMarks++;
             var mark = new CompromiseMark(tx.CardToken, tx.BankId, options.CounterfeitSignatureWeight, Signals.CounterfeitSignature, null,

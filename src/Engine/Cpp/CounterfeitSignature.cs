@@ -11,10 +11,17 @@ namespace SkimGuard.Engine.Cpp;
 /// </summary>
 public static class CounterfeitSignature
 {
+    /// <summary>
+    /// True for a stripe-read ATM withdrawal: the part of the signature the transaction alone shows. Only these few
+    /// need the card's history, so the hot path reads no history for the rest.
+    /// </summary>
+    public static bool IsCandidate(Transaction tx) =>
+        tx is { TerminalType: TerminalType.Atm, TxnType: TxnType.Withdrawal, EntryMode: EntryMode.Magstripe or EntryMode.Fallback };
+
     /// <summary>True when the transaction looks like a clone's cash-out, judged against the card's earlier visits only.</summary>
     public static bool Matches(Transaction tx, CardHistory history, CppOptions options)
     {
-        if (tx.TerminalType != TerminalType.Atm || tx.TxnType != TxnType.Withdrawal || tx.EntryMode is not (EntryMode.Magstripe or EntryMode.Fallback))
+        if (!IsCandidate(tx))
             return false;
         var known = history.Visits.Where(v => v.Time < tx.Timestamp && v.Lat is not null).ToList();
         if (known.Count < options.SignatureMinHistory)

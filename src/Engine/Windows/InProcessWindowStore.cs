@@ -106,9 +106,10 @@ public sealed class InProcessWindowStore : IWindowStore
         if (!_terminalIndex.TryGetValue(terminalId, out var index))
             return ValueTask.FromResult<TerminalHistory?>(null);
         var terminal = _terminals[index];
+        // Views, not copies: a scan reads them at once, before any other write to this store.
         var days = terminal.CardsByDay
             .Where(d => d.Key >= fromDay && d.Key <= toDay)
-            .ToDictionary(d => d.Key, d => (IReadOnlyCollection<CardRef>)[.. d.Value.Select(c => new CardRef(c.Token, c.BankId))]);
+            .ToDictionary(d => d.Key, d => (IReadOnlyCollection<CardRef>)new CardSetView(d.Value));
         var compromised = terminal.Compromised.Values
             .Where(v => v.Visits.Any(t => EventDay.Of(t) is var day && day >= fromDay && day <= toDay))
             .ToList();
@@ -206,6 +207,20 @@ public sealed class InProcessWindowStore : IWindowStore
     {
         foreach (var stale in byDay.Keys.Where(d => d < day).ToList())
             byDay.Remove(stale);
+    }
+
+    /// <summary>A day's cards as <see cref="CardRef"/>s, read through without copying the set.</summary>
+    private sealed class CardSetView(HashSet<CardState> cards) : IReadOnlyCollection<CardRef>
+    {
+        public int Count => cards.Count;
+
+        public IEnumerator<CardRef> GetEnumerator()
+        {
+            foreach (var card in cards)
+                yield return new CardRef(card.Token, card.BankId);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>A visit in 16 bytes: the terminal's index and the time.</summary>
