@@ -1,0 +1,64 @@
+using SkimGuard.Contracts;
+using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Windows;
+
+namespace SkimGuard.Engine.Tests;
+
+public sealed class WindowScanTests
+{
+    private static readonly CppOptions Options = new() { MinCompromised = 3, MinRelativeRisk = 5, MaxWindowDays = 14 };
+    private const int Day0 = 740_000;
+
+    /// <summary>Ten days, ten new cards a day; four compromised cards came on days 3 and 4.</summary>
+    private static TerminalHistory Terminal()
+    {
+        var byDay = Enumerable.Range(0, 10).ToDictionary(
+            d => Day0 + d,
+            d => (IReadOnlyCollection<CardRef>)[.. Enumerable.Range(0, 10).Select(i => new CardRef($"c{d}-{i}", "sbi"))]);
+        var compromised = new[] { "c3-0", "c3-1", "c4-0", "c4-1" }
+            .Select(card => new CompromisedVisitor(
+                new CompromiseMark(card, "sbi", 1.0, Signals.FraudReport, FraudType.Counterfeit, EventDay.Start(Day0 + 30), EventDay.Start(Day0 + 31), null),
+                [EventDay.Start(Day0 + int.Parse(card[1..2], System.Globalization.CultureInfo.InvariantCulture)).AddHours(10)]))
+            .ToList();
+        return new TerminalHistory("ATM-1", TerminalType.Atm, null, null, byDay, compromised);
+    }
+
+    [Fact]
+    public void TheBestWindowIsTheTwoDaysOfTheCompromisedVisitsWithTheHandComputedTail()
+    {
+        var best = WindowScan.Best(Terminal(), baseRate: 0.01, Options)!;
+
+        // k = 4 of n = 20 visitors on days 3-4, expected 20 x 0.01 = 0.2;
+        // P(X >= 4 | 0.2) = 1 - e^-0.2 (1 + 0.2 + 0.02 + 0.0013333) = 5.684e-5.
+        Assert.Equal((Day0 + 3, Day0 + 4), (best.FromDay, best.ToDay));
+        Assert.Equal(4, best.K);
+        Assert.Equal(20, best.N);
+        Assert.Equal(0.2, best.Expected, 1e-12);
+        Assert.Equal(1 - Math.Exp(-0.2) * (1 + 0.2 + 0.02 + 0.008 / 6), best.PValue, 1e-12);
+    }
+
+    [Fact]
+    public void TooFewCompromisedCardsMakeNoWindow()
+    {
+        Assert.Null(WindowScan.Best(Terminal(), 0.01, Options with { MinCompromised = 5 }));
+    }
+
+    [Fact]
+    public void APopularTerminalWithTheBaseRateOfCompromiseMakesNoWindow()
+    {
+        // 4 compromised among 20 is 20 %: at a base rate of 10 % the excess is only twice, below the relative risk.
+        Assert.Null(WindowScan.Best(Terminal(), 0.1, Options));
+    }
+
+    [Fact]
+    public void ACardVisitingOnSeveralDaysIsCountedOnceInBothKAndN()
+    {
+        var terminal = Terminal();
+        var repeat = terminal.CardsByDay.ToDictionary(d => d.Key, d => d.Key == Day0 + 4 ? (IReadOnlyCollection<CardRef>)[.. d.Value, new CardRef("c3-0", "sbi")] : d.Value);
+
+        var best = WindowScan.Best(terminal with { CardsByDay = repeat }, 0.01, Options)!;
+
+        Assert.Equal(20, best.N);
+        Assert.Equal(4, best.K);
+    }
+}
