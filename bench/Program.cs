@@ -4,11 +4,13 @@ using SkimGuard.Bench;
 return args.FirstOrDefault() switch
 {
     "simulator" => SimulatorBenchmark.Run(args[1..]),
+    "cpp-quality" => await CppQualityBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- simulator [--cards N] [--days N] [--out DIR]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality [--seeds N] [--cards N] [--days N]");
     return 2;
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using SkimGuard.Contracts;
 using SkimGuard.Simulator;
 
@@ -13,10 +12,10 @@ internal static class SimulatorBenchmark
 {
     public static int Run(string[] args)
     {
-        var cards = Arg(args, "--cards", 1_000_000);
-        var days = Arg(args, "--days", 90);
-        var folder = ArgText(args, "--out", Path.Combine(Path.GetTempPath(), "skimguard-bench-sim"));
-        var report = ArgText(args, "--report", "docs/benchmarks/simulator.md");
+        var cards = Args.Int(args, "--cards", 1_000_000);
+        var days = Args.Int(args, "--days", 90);
+        var folder = Args.Text(args, "--out", Path.Combine(Path.GetTempPath(), "skimguard-bench-sim"));
+        var report = Args.Text(args, "--report", "docs/benchmarks/simulator.md");
         var options = new SimulationOptions { Cards = cards, Days = days, Skimmers = 8, Seed = 7 };
 
         Console.Error.WriteLine($"simulation only: {cards:N0} cards, {days} days ...");
@@ -69,12 +68,6 @@ internal static class SimulatorBenchmark
         run(simulation);
         return (world, clock.Elapsed.TotalSeconds);
     }
-
-    private static int Arg(string[] args, string name, int fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-
-    private static string ArgText(string[] args, string name, string fallback) =>
-        Array.IndexOf(args, name) is var i and >= 0 ? args[i + 1] : fallback;
 
     private sealed class CountingSink : ISimulationSink
     {

@@ -30,7 +30,10 @@ public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise)
     /// <summary>Fraud cases that are not local skimming, by kind.</summary>
     public required IReadOnlyDictionary<string, int> NoiseFraudCases { get; init; }
 
-    internal static GroundTruth Of(SimulationOptions options, SimWorld world, IReadOnlyList<Skimmer> skimmers, PhishingWave? phishing, Dictionary<string, int> noise) => new()
+    /// <summary>Every card defrauded by something other than a planted skimmer, with its kind and first fraud inside the period.</summary>
+    public required IReadOnlyList<TruthOtherFraud> OtherFrauds { get; init; }
+
+    internal static GroundTruth Of(SimulationOptions options, SimWorld world, IReadOnlyList<Skimmer> skimmers, PhishingWave? phishing, NoiseFraud noise) => new()
     {
         Options = new TruthOptions(options.Seed, options.Start, options.Days, options.Cards, options.Skimmers, options.CaptureRate, options.CashoutRate, options.ReportRate),
         Skimmers = [.. skimmers.Select(s => new TruthSkimmer
@@ -45,7 +48,9 @@ public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise)
         PhishingWave = phishing is null ? null : new TruthPhishingWave(
             Places.Localities[phishing.Locality].Name, phishing.From, phishing.To, phishing.Victims,
             [.. phishing.LocalAtms.Select(t => world.Terminals[t].Id).Order(StringComparer.Ordinal)]),
-        NoiseFraudCases = noise,
+        NoiseFraudCases = noise.Counts,
+        OtherFrauds = [.. noise.Cases.Concat(phishing?.Cases ?? [])
+            .Select(c => new TruthOtherFraud(world.Cards[c.Card].Token, c.Origin, c.FirstFraudAt))],
     };
 }
 
@@ -108,6 +113,12 @@ public sealed record TruthCapturedCard
 /// <param name="At">When.</param>
 /// <param name="LossPaise">What it took, in rupee paise (foreign cash-outs converted; declined attempts 0).</param>
 public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise);
+
+/// <summary>A card defrauded by something other than a planted skimmer.</summary>
+/// <param name="CardToken">The card.</param>
+/// <param name="Kind">counterfeit_elsewhere, card_not_present, lost_stolen, account_takeover or phishing_wave.</param>
+/// <param name="FirstFraudAt">Its first fraud, when that happened inside the period.</param>
+public sealed record TruthOtherFraud(string CardToken, string Kind, DateTimeOffset? FirstFraudAt);
 
 /// <summary>The phishing wave: a neighbourhood whose cards were hit together, with no skimmer to blame.</summary>
 public sealed record TruthPhishingWave(string Locality, DateTimeOffset From, DateTimeOffset To, int Victims, IReadOnlyList<string> LocalAtms);

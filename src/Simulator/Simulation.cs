@@ -64,7 +64,7 @@ public sealed class Simulation
             progress?.Report(new SimulationProgress(day + 1, _options.Days, _transactions, _reports));
         }
         EmitReportsDue(_options.End.UtcTicks, sink);
-        return GroundTruth.Of(_options, _world, _skimming.Skimmers, _phishing, _noise.Counts);
+        return GroundTruth.Of(_options, _world, _skimming.Skimmers, _phishing, _noise);
     }
 
     private void Emit(PlannedTxn planned, ISimulationSink sink)

@@ -10,7 +10,8 @@ namespace SkimGuard.Engine.Tests;
 
 public sealed class ReplayTests(SimulatedWorld world) : IClassFixture<SimulatedWorld>
 {
-    private static async Task<RecordingSink> RunAsync(IEnumerable<ReplayEvent> events)
+    /// <summary>Replays the events and advances the engine to <paramref name="until"/>, running the rescans due by then.</summary>
+    private static async Task<RecordingSink> RunAsync(IEnumerable<ReplayEvent> events, DateTimeOffset until)
     {
         var sink = new RecordingSink();
         var engine = new CompromiseEngine(new InProcessWindowStore(), sink, new CppOptions(), AtmRegistry.Empty);
@@ -21,18 +22,19 @@ public sealed class ReplayTests(SimulatedWorld world) : IClassFixture<SimulatedW
             else
                 await engine.ProcessAsync(e.Report!);
         }
+        await engine.FlushRescansAsync(until);
         return sink;
     }
 
     [Fact]
     public async Task TheSameEventsCutAtAnyTimeGiveTheSameAlertsUpToThatTime()
     {
-        var full = await RunAsync(world.Events);
+        var full = await RunAsync(world.Events, DateTimeOffset.MaxValue);
         Assert.NotEmpty(full.Alerts);
 
         // Cut in the middle of the alerting: half the alert states come before the cut.
         var cut = full.Alerts[full.Alerts.Count / 2].UpdatedAt;
-        var truncated = await RunAsync(world.Events.Where(e => e.Time <= cut));
+        var truncated = await RunAsync(world.Events.Where(e => e.Time <= cut), cut);
 
         Assert.Equal(
             full.Alerts.Where(a => a.UpdatedAt <= cut).Select(a => JsonLinesText(a)),
@@ -63,7 +65,7 @@ public sealed class ReplayTests(SimulatedWorld world) : IClassFixture<SimulatedW
             .RunAsync(world.PathOf(SimulationFiles.TransactionsFile), world.PathOf(SimulationFiles.FraudReportsFile),
                 e => { if (e.Transaction is { } tx) quality.Observe(tx); }, cancellationToken: TestContext.Current.CancellationToken);
 
-        var report = quality.Score(result.Alerts, result.CardsAtRisk);
+        var report = quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);
 
         Assert.Equal(world.Events.Count, result.Events);
         Assert.Equal(0, result.Transactions.Rejected + result.Reports.Rejected);

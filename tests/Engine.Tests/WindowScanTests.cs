@@ -62,3 +62,24 @@ public sealed class WindowScanTests
         Assert.Equal(4, best.K);
     }
 }
+
+public sealed class WeakEvidenceTests
+{
+    [Fact]
+    public void ManyWeakMarksCannotMakeAWindowWithoutEnoughStrongOnes()
+    {
+        var day = 740_000;
+        var cards = Enumerable.Range(0, 200).Select(i => new CardRef($"c{i}", "sbi")).ToList();
+        // Sixty card-not-present victims of a phishing wave (weight 0.1) and two counterfeit cards, all on one day.
+        var compromised = cards.Take(62).Select((c, i) => new CompromisedVisitor(
+            new CompromiseMark(c.Token, "sbi", i < 60 ? 0.1 : 1.0, Signals.FraudReport, i < 60 ? FraudType.CardNotPresent : FraudType.Counterfeit,
+                EventDay.Start(day + 20), EventDay.Start(day + 22), null),
+            [EventDay.Start(day).AddHours(10)])).ToList();
+        var terminal = new TerminalHistory("POS-1", TerminalType.Pos, null, null,
+            new Dictionary<int, IReadOnlyCollection<CardRef>> { [day] = cards }, compromised);
+
+        // k = 8 against 200 x 0.001 = 0.2 expected would be overwhelming, but only two cards are strong evidence.
+        Assert.Null(WindowScan.Best(terminal, 0.001, new CppOptions()));
+        Assert.NotNull(WindowScan.Best(terminal, 0.001, new CppOptions { MinCompromised = 2 }));
+    }
+}

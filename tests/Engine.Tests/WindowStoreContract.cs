@@ -1,4 +1,5 @@
 using SkimGuard.Contracts;
+using SkimGuard.Engine.Cpp;
 using SkimGuard.Engine.Windows;
 
 namespace SkimGuard.Engine.Tests;
@@ -25,9 +26,11 @@ public abstract class WindowStoreContract
     {
         var store = await CreateStoreAsync();
 
-        Assert.True(await store.TryMarkAppliedAsync("t|sbi|1", T0, TestContext.Current.CancellationToken));
-        Assert.False(await store.TryMarkAppliedAsync("t|sbi|1", T0, TestContext.Current.CancellationToken));
-        Assert.True(await store.TryMarkAppliedAsync("t|sbi|2", T0, TestContext.Current.CancellationToken));
+        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "1"), T0, TestContext.Current.CancellationToken));
+        Assert.False(await store.TryMarkAppliedAsync(new('t', "sbi", "1"), T0, TestContext.Current.CancellationToken));
+        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "2"), T0, TestContext.Current.CancellationToken));
+        Assert.True(await store.TryMarkAppliedAsync(new('r', "sbi", "1"), T0, TestContext.Current.CancellationToken));
+        Assert.True(await store.TryMarkAppliedAsync(new('t', "hdfc", "1"), T0, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -163,7 +166,7 @@ public abstract class WindowStoreContract
         await store.AddVisitAsync(Visit("both", "ATM-1", T0), TestContext.Current.CancellationToken);
         await store.AddVisitAsync(Visit("both", "ATM-1", T0.AddDays(10)), TestContext.Current.CancellationToken);
         await store.UpsertCompromisedVisitorAsync("ATM-1", new CompromisedVisitor(Mark("old", 1, T0.AddDays(3)), [T0]), TestContext.Current.CancellationToken);
-        await store.TryMarkAppliedAsync("t|sbi|old", T0, TestContext.Current.CancellationToken);
+        await store.TryMarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken);
 
         await store.ExpireAsync(Day0 + 5, Day0 + 5, TestContext.Current.CancellationToken);
 
@@ -174,7 +177,7 @@ public abstract class WindowStoreContract
         Assert.Empty(terminal.Compromised);
         Assert.Equal(1, (await store.GetBaseRateAsync(Day0 - 100, Day0 + 100, TestContext.Current.CancellationToken)).ActiveCards);
         // An applied key past its horizon is forgotten: the dedupe window is bounded too.
-        Assert.True(await store.TryMarkAppliedAsync("t|sbi|old", T0, TestContext.Current.CancellationToken));
+        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken));
     }
 }
 

@@ -22,7 +22,7 @@ internal static class BacktestCommand
         var truth = new Option<FileInfo?>("--truth") { Description = "The simulator's truth.json: score the alerts against it" };
         var lookBack = new Option<int>("--look-back-days") { Description = "L: days before a first fraud whose visits count as exposures", DefaultValueFactory = _ => (int)defaults.LookBack.TotalDays };
         var pValue = new Option<double>("--alert-p-value") { Description = "Flag when the best window's Poisson tail is at most this", DefaultValueFactory = _ => defaults.AlertPValue };
-        var minK = new Option<double>("--min-compromised") { Description = "Fewest weighted compromised visitors for an alert", DefaultValueFactory = _ => defaults.MinCompromised };
+        var minK = new Option<int>("--min-compromised") { Description = "Fewest strongly compromised visitors (counterfeit report or cash-out) for an alert", DefaultValueFactory = _ => defaults.MinCompromised };
         var minRisk = new Option<double>("--min-relative-risk") { Description = "Fewest times the expected count k must reach", DefaultValueFactory = _ => defaults.MinRelativeRisk };
         var maxWindow = new Option<int>("--max-window-days") { Description = "Longest skimmer period scanned", DefaultValueFactory = _ => defaults.MaxWindowDays };
         var signatureWeight = new Option<double>("--signature-weight") { Description = "Weight of a counterfeit-signature cash-out (0 turns early evidence off)", DefaultValueFactory = _ => defaults.CounterfeitSignatureWeight };
@@ -66,7 +66,8 @@ internal static class BacktestCommand
         JsonLines.WriteAll(Path.Combine(folder, "alerts.jsonl"), result.Alerts, ContractsJsonContext.Default.AtmAlert);
         JsonLines.WriteAll(Path.Combine(folder, "cards_at_risk.jsonl"), result.CardsAtRisk, ContractsJsonContext.Default.CardsAtRisk);
         Console.WriteLine($"{result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s ({result.Events / result.Elapsed.TotalSeconds:N0}/s): "
-            + $"{result.Alerts.Count} alerts, {result.CardsAtRisk.Count} cards-at-risk lists, {result.Counters.SignatureMarks:N0} counterfeit-signature marks, {result.Counters.Duplicates:N0} duplicates");
+            + $"{result.Alerts.Count} alerts, {result.CardsAtRisk.Count} cards-at-risk lists, {result.Counters.SignatureMarks:N0} counterfeit-signature marks, "
+            + $"{result.Counters.Scans:N0} terminal scans, {result.Counters.ExplainedAway:N0} explained away, {result.Counters.Duplicates:N0} duplicates");
         ReportRejected("transactions", result.Transactions);
         ReportRejected("fraud reports", result.Reports);
         if (result.OutOfOrder > 0)
@@ -75,7 +76,7 @@ internal static class BacktestCommand
             Console.WriteLine($"  flag {alert.TerminalId,-14} {alert.Location?.Locality,-16} first {alert.FirstFlaggedAt:yyyy-MM-dd HH:mm}  k={alert.CompromisedCards:F1} n={alert.ExposedCards} expected={alert.Expected:F2} p={alert.PValue:E1} window {alert.WindowFrom:MM-dd}..{alert.WindowTo:MM-dd} at risk {alert.CardsAtRisk}");
         if (quality is not null)
         {
-            var report = quality.Score(result.Alerts, result.CardsAtRisk);
+            var report = quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);
             await File.WriteAllBytesAsync(Path.Combine(folder, "report.json"), JsonSerializer.SerializeToUtf8Bytes(report, ReportJsonContext.Default.QualityReport), cancellationToken);
             Console.WriteLine($"skimmers found {report.FoundSkimmers}/{report.Skimmers} (detectable {report.FoundDetectableSkimmers}/{report.DetectableSkimmers}); "
                 + $"alerts real {report.TrueAlerts}/{report.Alerts}; median hours first cash-out to flag {report.MedianHoursFirstCashoutToFlag:F1} (p90 {report.P90HoursFirstCashoutToFlag:F1}); "

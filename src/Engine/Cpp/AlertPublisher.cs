@@ -17,8 +17,8 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     {
         var today = EventDay.Of(now);
         var terminal = await store.GetTerminalAsync(terminalId, today - options.RetentionDays, today, cancellationToken);
-        // Cheap bound first: with fewer compromised visitors than an alert needs, no period can qualify.
-        if (terminal is null || terminal.Compromised.Sum(v => v.Mark.Weight) < options.MinCompromised)
+        // Cheap bound first: with fewer strongly compromised visitors than an alert needs, no period can qualify.
+        if (terminal is null || terminal.Compromised.Count(v => v.Mark.Weight >= options.StrongEvidenceWeight) < options.MinCompromised)
             return;
         Counters.Scans++;
         var rate = await store.GetBaseRateAsync(today - (int)options.LookBack.TotalDays, today, cancellationToken);
@@ -72,20 +72,31 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             foreach (var other in others)
                 shared[other] = shared.GetValueOrDefault(other) + visitor.Mark.Weight;
         }
-        // Only terminals sharing a fair part of the cards can explain them; scan the few that share most.
+        // Only terminals sharing a fair part of the cards can explain them: those already flagged more strongly, and
+        // among the rest the few that share most, scanned now.
         var stronger = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (other, _) in shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(ExplainingCandidates))
+        var sharing = shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).ToList();
+        foreach (var other in sharing)
+        {
+            if (await store.GetAlertAsync(other, cancellationToken) is { } flagged && flagged.PValue <= best.PValue)
+                stronger.Add(other);
+        }
+        if (ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total)
+            return true; // the flagged terminals explain it: no need to scan more
+        foreach (var other in sharing.Where(o => !stronger.Contains(o)).Take(ExplainingCandidates))
         {
             var otherHistory = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
             if (otherHistory is not null && WindowScan.Best(otherHistory, baseRate, options) is { } otherBest && otherBest.PValue < best.PValue)
                 stronger.Add(other);
         }
-        var explained = evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);
-        return explained >= options.ExplainedShare * total;
+        return ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total;
     }
 
-    /// <summary>How many of the terminals sharing most cards are scanned when explaining away.</summary>
-    private const int ExplainingCandidates = 5;
+    private static double ExplainedWeight(List<CompromisedVisitor> evidence, Dictionary<CompromisedVisitor, HashSet<string>> otherTerminalsOf, HashSet<string> stronger) =>
+        evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);
+
+    /// <summary>How many of the unflagged terminals sharing most cards are scanned when explaining away.</summary>
+    private const int ExplainingCandidates = 10;
 
     private static bool SameFinding(AtmAlert alert, ScanResult best) =>
         alert.CompromisedCards == best.K && alert.ExposedCards == best.N

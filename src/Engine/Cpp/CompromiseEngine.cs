@@ -13,16 +13,20 @@ namespace SkimGuard.Engine.Cpp;
 public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, string modelVersion = "none")
 {
     private readonly AlertPublisher _alerts = new(store, sink, options, registry, modelVersion);
+    private readonly RescanScheduler _rescans = new(options.RescanInterval);
     private int _expiredOnDay = int.MinValue;
 
     /// <summary>What the engine has done so far.</summary>
     public EngineCounters Counters => _alerts.Counters;
 
+    /// <summary>Raised when a mark becomes a card's strongest (for metrics and for measuring the signature's precision).</summary>
+    public event Action<CompromiseMark>? CardMarked;
+
     /// <summary>Applies a transaction; false when it was applied before.</summary>
     public async ValueTask<bool> ProcessAsync(Transaction tx, CancellationToken cancellationToken = default)
     {
-        await ExpireOnNewDayAsync(tx.Timestamp, cancellationToken);
-        if (!await store.TryMarkAppliedAsync(EventKeys.Of(tx), tx.Timestamp, cancellationToken))
+        await AdvanceToAsync(tx.Timestamp, cancellationToken);
+        if (!await store.TryMarkAppliedAsync(EventKey.Of(tx), tx.Timestamp, cancellationToken))
         {
             Counters.Duplicates++;
             return false;
@@ -46,8 +50,8 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     /// <summary>Applies a fraud report at its reported_at; false when it was applied before.</summary>
     public async ValueTask<bool> ProcessAsync(FraudReport report, CancellationToken cancellationToken = default)
     {
-        await ExpireOnNewDayAsync(report.ReportedAt, cancellationToken);
-        if (!await store.TryMarkAppliedAsync(EventKeys.Of(report), report.ReportedAt, cancellationToken))
+        await AdvanceToAsync(report.ReportedAt, cancellationToken);
+        if (!await store.TryMarkAppliedAsync(EventKey.Of(report), report.ReportedAt, cancellationToken))
         {
             Counters.Duplicates++;
             return false;
@@ -69,6 +73,7 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         var kept = await store.MarkCompromisedAsync(mark, cancellationToken);
         if (kept != mark)
             return;
+        CardMarked?.Invoke(mark);
         var exposedFrom = mark.FirstFraudAt - options.LookBack;
         var exposedTo = mark.FirstFraudAt - options.MinCashoutDelay;
         var exposures = history.Visits
@@ -77,17 +82,33 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         foreach (var visits in exposures)
         {
             await store.UpsertCompromisedVisitorAsync(visits.Key, new CompromisedVisitor(mark, [.. visits.Select(v => v.Time)]), cancellationToken);
-            await _alerts.RescanAsync(visits.Key, now, cancellationToken);
+            if (_rescans.Request(visits.Key, now))
+                await _alerts.RescanAsync(visits.Key, now, cancellationToken);
         }
     }
 
-    /// <summary>Once per event-time day, drops state older than the retention and applied keys older than the dedupe window.</summary>
-    private async ValueTask ExpireOnNewDayAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the deferred rescans due by <paramref name="until"/>, each at its due time. The end of a replay calls it
+    /// with the last event's time, or later to take in evidence still waiting for its rescan.
+    /// </summary>
+    public async ValueTask FlushRescansAsync(DateTimeOffset until, CancellationToken cancellationToken = default)
     {
+        while (_rescans.TryTakeDue(until, out var terminalId, out var due))
+            await _alerts.RescanAsync(terminalId, due, cancellationToken);
+    }
+
+    /// <summary>
+    /// Brings the engine to event time <paramref name="now"/>: runs rescans that fell due before it and, once per
+    /// event-time day, drops state older than the retention and applied keys older than the dedupe window.
+    /// </summary>
+    private async ValueTask AdvanceToAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await FlushRescansAsync(now, cancellationToken);
         var today = EventDay.Of(now);
         if (today <= _expiredOnDay)
             return;
         _expiredOnDay = today;
         await store.ExpireAsync(today - options.RetentionDays, today - (int)Math.Ceiling(options.DedupeWindow.TotalDays), cancellationToken);
+        _rescans.Forget(now - options.RescanInterval);
     }
 }

@@ -32,21 +32,37 @@ public sealed record CppOptions
     [Range(typeof(TimeSpan), "00:00:00", "120.00:00:00")]
     public TimeSpan ReportDelayAllowance { get; init; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// A terminal is rescanned at most once per this much event time; evidence arriving meanwhile is taken in by one
+    /// rescan when the interval is up. Bounds the work on busy terminals; delays an alert by at most this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan RescanInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The longest skimmer period scanned, in days. Longer windows add visitors faster than evidence.</summary>
     [Range(1, 60)]
     public int MaxWindowDays { get; init; } = 14;
 
     /// <summary>
-    /// A terminal is flagged when its best window's Poisson tail probability is at most this. About a million tests
-    /// run at once (some 1,500 card-present terminals times some 600 windows each), so at 1e-7 the chance of any
-    /// false flag under the null model is about 0.1 (Bonferroni).
+    /// A terminal is flagged when its best window's Poisson tail probability is at most this. The bound of the tests
+    /// run is small: only terminals with at least <see cref="MinCompromised"/> strongly compromised visitors are
+    /// scanned, at most a few hundred windows each; the false-flag rate measured over fifteen simulated months is in
+    /// docs/quality/cpp-engine.md.
     /// </summary>
     [Range(1e-30, 0.05)]
-    public double AlertPValue { get; init; } = 1e-7;
+    public double AlertPValue { get; init; } = 1e-6;
 
-    /// <summary>Fewest (weighted) compromised visitors that can make an alert: two or three cards can meet anywhere.</summary>
-    [Range(1.0, 1000.0)]
-    public double MinCompromised { get; init; } = 3;
+    /// <summary>
+    /// Fewest compromised visitors with strong evidence (a mark weighing at least <see cref="StrongEvidenceWeight"/>)
+    /// that can make an alert. Two or three cards can meet anywhere, and weak evidence alone cannot send a team to an
+    /// ATM: phishing waves and data leaks cluster by neighbourhood too, so a busy shop there can gather many weak marks.
+    /// </summary>
+    [Range(1, 1000)]
+    public int MinCompromised { get; init; } = 3;
+
+    /// <summary>A mark at least this heavy is strong evidence: a counterfeit report or a clone's cash-out.</summary>
+    [Range(0.0, 1.0)]
+    public double StrongEvidenceWeight { get; init; } = 0.5;
 
     /// <summary>
     /// Fewest times the expected count that k must reach. A big shop used by the same neighbourhood as a skimmed ATM
@@ -74,11 +90,12 @@ public sealed record CppOptions
 
     /// <summary>
     /// Weight of a transaction with the counterfeit signature (magstripe or fallback cash-out far from every place the
-    /// card was used before). Set to the signature's measured precision on the simulator (docs/quality/cpp-engine.md):
-    /// a card it marks is a real clone that often.
+    /// card was used before): about its precision, the share of the cards it marks that are real clones. Measured at
+    /// 0.98 to 1.00 on the simulator (docs/quality/cpp-engine.md); set a little lower for travellers abroad whose chip
+    /// fails, who the simulator does not have.
     /// </summary>
     [Range(0.0, 1.0)]
-    public double CounterfeitSignatureWeight { get; init; } = 0.8;
+    public double CounterfeitSignatureWeight { get; init; } = 0.9;
 
     /// <summary>How far from all its earlier card-present places a cash-out must be to look like a clone.</summary>
     [Range(1.0, 20000.0)]

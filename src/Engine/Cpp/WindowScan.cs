@@ -6,7 +6,8 @@ namespace SkimGuard.Engine.Cpp;
 /// <summary>
 /// The space-time scan of one terminal: over every candidate skimmer period [s, e] (whole days, bounded by
 /// compromised visits, at most MaxWindowDays long) it compares k, the weighted compromised visitors in the period,
-/// with n × p, the distinct visitors times the base rate, and keeps the period least likely under chance.
+/// with n × p, the distinct visitors times the base rate, and keeps the period least likely under chance among those
+/// with enough strongly compromised visitors and a large enough excess.
 /// </summary>
 public static class WindowScan
 {
@@ -20,34 +21,60 @@ public static class WindowScan
         if (compromisedByDay.Count == 0)
             return null;
         var starts = compromisedByDay.Keys.ToArray();
-        var firstDay = starts[0];
-        var distinct = DistinctVisitors(terminal, starts, options.MaxWindowDays);
+        var candidates = Candidates(terminal, compromisedByDay, starts, baseRate, options);
+        if (candidates.Count == 0)
+            return null;
+        var distinct = DistinctVisitors(terminal, candidates, options.MaxWindowDays);
 
         ScanResult? best = null;
-        var counted = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < starts.Length; i++)
+        foreach (var window in candidates)
         {
-            counted.Clear();
-            var k = 0.0;
-            for (var offset = 0; offset < options.MaxWindowDays; offset++)
-            {
-                var day = starts[i] + offset;
-                if (day - firstDay >= MaxSpanDays || !compromisedByDay.TryGetValue(day, out var compromised))
-                    continue;
-                foreach (var visitor in compromised)
-                    if (counted.Add(visitor.CardToken))
-                        k += visitor.Mark.Weight;
-                // n counts the compromised cards too; it can lag k only in replays that feed reports before visits.
-                var n = Math.Max(distinct[i, offset], counted.Count);
-                var expected = n * baseRate;
-                if (k < options.MinCompromised || k < options.MinRelativeRisk * expected)
-                    continue;
-                var pValue = PoissonTail.AtLeast(k, expected);
-                if (best is null || pValue < best.PValue)
-                    best = new ScanResult(starts[i], day, k, n, expected, pValue);
-            }
+            // n counts the compromised cards too; it can lag k only in replays that feed reports before visits.
+            var n = Math.Max(distinct[(window.From, window.To)], window.Cards);
+            var expected = n * baseRate;
+            if (window.K < options.MinRelativeRisk * expected)
+                continue;
+            var pValue = PoissonTail.AtLeast(window.K, expected);
+            if (best is null || pValue < best.PValue)
+                best = new ScanResult(window.From, window.To, window.K, n, expected, pValue);
         }
         return best;
+    }
+
+    /// <summary>
+    /// The periods that could qualify, from the compromised visitors alone and a lower bound of n: a period needs
+    /// enough strongly compromised cards, and k at least MinRelativeRisk times the expected count even if n were only
+    /// its busiest day's cards. Exact n, the costly part, is then counted for these few.
+    /// </summary>
+    private static List<Window> Candidates(TerminalHistory terminal, SortedDictionary<int, List<CompromisedVisitor>> compromisedByDay, int[] starts, double baseRate, CppOptions options)
+    {
+        var windows = new List<Window>();
+        var counted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var start in starts)
+        {
+            if (start - starts[0] + options.MaxWindowDays > MaxSpanDays)
+                break;
+            counted.Clear();
+            var (k, strong, busiestDay) = (0.0, 0, 0);
+            for (var day = start; day < start + options.MaxWindowDays; day++)
+            {
+                if (terminal.CardsByDay.TryGetValue(day, out var cards))
+                    busiestDay = Math.Max(busiestDay, cards.Count);
+                if (!compromisedByDay.TryGetValue(day, out var compromised))
+                    continue;
+                foreach (var visitor in compromised)
+                {
+                    if (!counted.Add(visitor.CardToken))
+                        continue;
+                    k += visitor.Mark.Weight;
+                    if (visitor.Mark.Weight >= options.StrongEvidenceWeight)
+                        strong++;
+                }
+                if (strong >= options.MinCompromised && k >= options.MinRelativeRisk * busiestDay * baseRate)
+                    windows.Add(new Window(start, day, k, counted.Count));
+            }
+        }
+        return windows;
     }
 
     /// <summary>Day → the compromised cards that used the terminal that day (a card may come on several days).</summary>
@@ -67,31 +94,29 @@ public static class WindowScan
     }
 
     /// <summary>
-    /// n for every candidate period at once: result[i, offset] = distinct cards that used the terminal on the days
-    /// starts[i] .. starts[i] + offset. Each card's days become one bit mask (one hash lookup per day it came); a card
-    /// counts from the first day it came on or after each start.
+    /// n for the candidate periods: distinct cards that used the terminal on their days. Each card's days become one
+    /// bit mask (one hash lookup per day it came, over the days the candidates cover); a card counts in a period when
+    /// its first day on or after the period's start is no later than the period's end.
     /// </summary>
-    private static int[,] DistinctVisitors(TerminalHistory terminal, int[] starts, int maxWindowDays)
+    private static Dictionary<(int From, int To), int> DistinctVisitors(TerminalHistory terminal, List<Window> candidates, int maxWindowDays)
     {
-        var firstDay = starts[0];
+        var firstDay = candidates.Min(w => w.From);
+        var lastDay = candidates.Max(w => w.To);
         var masks = new Dictionary<string, UInt128>(StringComparer.Ordinal);
         foreach (var (day, cards) in terminal.CardsByDay)
         {
-            var bit = day - firstDay;
-            if (bit is < 0 or >= MaxSpanDays)
+            if (day < firstDay || day > lastDay)
                 continue;
             foreach (var card in cards)
-                CollectionsMarshal.GetValueRefOrAddDefault(masks, card.Token, out _) |= UInt128.One << bit;
+                CollectionsMarshal.GetValueRefOrAddDefault(masks, card.Token, out _) |= UInt128.One << (day - firstDay);
         }
+        var starts = candidates.Select(w => w.From).Distinct().Order().ToArray();
         var firstSeen = new int[starts.Length, maxWindowDays];
         foreach (var mask in masks.Values)
         {
             for (var i = 0; i < starts.Length; i++)
             {
-                var shift = starts[i] - firstDay;
-                if (shift >= MaxSpanDays)
-                    break;
-                var rest = mask >> shift;
+                var rest = mask >> (starts[i] - firstDay);
                 if (rest == UInt128.Zero)
                     break; // no visit on or after this start, nor after any later one
                 var offset = (int)UInt128.TrailingZeroCount(rest);
@@ -99,15 +124,18 @@ public static class WindowScan
                     firstSeen[i, offset]++;
             }
         }
-        var distinct = new int[starts.Length, maxWindowDays];
+        var distinct = new Dictionary<(int, int), int>();
         for (var i = 0; i < starts.Length; i++)
         {
             var running = 0;
             for (var offset = 0; offset < maxWindowDays; offset++)
-                distinct[i, offset] = running += firstSeen[i, offset];
+                distinct[(starts[i], starts[i] + offset)] = running += firstSeen[i, offset];
         }
         return distinct;
     }
+
+    /// <summary>A candidate period with its weighted k and the number of compromised cards in it.</summary>
+    private readonly record struct Window(int From, int To, double K, int Cards);
 }
 
 /// <summary>The best period of a terminal's scan.</summary>

@@ -23,6 +23,12 @@ public sealed class Backtest(CppOptions options, AtmRegistry registry)
         var sink = new CollectingAlertSink();
         var store = new InProcessWindowStore();
         var engine = new CompromiseEngine(store, sink, options, registry);
+        var signatureMarked = new HashSet<string>(StringComparer.Ordinal);
+        engine.CardMarked += mark =>
+        {
+            if (mark.Signal == Signals.CounterfeitSignature)
+                signatureMarked.Add(mark.CardToken);
+        };
         long events = 0, outOfOrder = 0;
         var latest = DateTimeOffset.MinValue;
         foreach (var e in EventTimeMerge.Merge(transactions.Records().Select(ReplayEvent.Of), reports.Records().Select(ReplayEvent.Of), cancellationToken))
@@ -40,13 +46,15 @@ public sealed class Backtest(CppOptions options, AtmRegistry registry)
             if (++events % 100_000 == 0)
                 progress?.Report(new BacktestProgress(events, latest, engine.Counters.AlertsRaised, clock.Elapsed));
         }
+        // Evidence that came in during the last rescan interval is still waiting for its rescan.
+        await engine.FlushRescansAsync(DateTimeOffset.MaxValue, cancellationToken);
         progress?.Report(new BacktestProgress(events, latest, engine.Counters.AlertsRaised, clock.Elapsed));
         return new BacktestResult(
             [.. sink.Alerts.Values.OrderBy(a => a.FirstFlaggedAt).ThenBy(a => a.TerminalId, StringComparer.Ordinal)],
             sink.CardsAtRisk, engine.Counters, events, outOfOrder,
             new FeedStats(transactions.LinesRead, transactions.RejectedCount, [.. transactions.Rejected]),
             new FeedStats(reports.LinesRead, reports.RejectedCount, [.. reports.Rejected]),
-            clock.Elapsed, store.CardCount);
+            clock.Elapsed, store.CardCount, signatureMarked);
     }
 
     private sealed class CollectingAlertSink : IAlertSink
@@ -78,9 +86,10 @@ public sealed class Backtest(CppOptions options, AtmRegistry registry)
 /// <param name="Reports">The report feed's line counts and rejected lines.</param>
 /// <param name="Elapsed">Wall time.</param>
 /// <param name="CardsInStoreAtEnd">Cards the store still held at the end (bounded by the look-back).</param>
+/// <param name="SignatureMarkedCards">Cards the counterfeit signature marked before any report did.</param>
 public sealed record BacktestResult(
     IReadOnlyList<AtmAlert> Alerts, IReadOnlyList<CardsAtRisk> CardsAtRisk, EngineCounters Counters, long Events, long OutOfOrder,
-    FeedStats Transactions, FeedStats Reports, TimeSpan Elapsed, int CardsInStoreAtEnd);
+    FeedStats Transactions, FeedStats Reports, TimeSpan Elapsed, int CardsInStoreAtEnd, IReadOnlySet<string> SignatureMarkedCards);
 
 /// <summary>Lines read and rejected in one feed file.</summary>
 /// <param name="Lines">Non-blank lines read.</param>

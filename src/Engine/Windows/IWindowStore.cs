@@ -10,7 +10,7 @@ namespace SkimGuard.Engine.Windows;
 public interface IWindowStore
 {
     /// <summary>Records that the event with this key (bank and txn id, or report id) was applied; false if it already was.</summary>
-    ValueTask<bool> TryMarkAppliedAsync(string eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
+    ValueTask<bool> TryMarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
 
     /// <summary>A card's visits and mark, or an empty history for a card never seen.</summary>
     ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default);

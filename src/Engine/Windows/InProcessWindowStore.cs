@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using SkimGuard.Contracts;
 
@@ -27,13 +26,12 @@ public sealed class InProcessWindowStore : IWindowStore
     public long VisitCount => _cards.Values.Sum(c => (long)c.Visits.Count);
 
     /// <inheritdoc />
-    public ValueTask<bool> TryMarkAppliedAsync(string eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
+    public ValueTask<bool> TryMarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
     {
         var day = EventDay.Of(eventTime);
         ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedByDay, day, out _);
         keys ??= [];
-        // 64-bit hashes: a collision among a week's keys is about one in a million million.
-        return ValueTask.FromResult(keys.Add(XxHash3.HashToUInt64(MemoryMarshal.AsBytes(eventKey.AsSpan()))));
+        return ValueTask.FromResult(keys.Add(eventKey.Hash64()));
     }
 
     /// <inheritdoc />

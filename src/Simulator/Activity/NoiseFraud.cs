@@ -16,6 +16,9 @@ internal sealed class NoiseFraud(Timeline timeline, CloneCashout cashout)
 
     public Dictionary<string, int> Counts { get; } = Kinds.ToDictionary(k => k, _ => 0);
 
+    /// <summary>Every case, for the ground truth.</summary>
+    public List<FraudCase> Cases { get; } = [];
+
     public void Day(Rng rng, int day)
     {
         for (var n = rng.Poisson(timeline.Options.NoiseFraudRate * _world.Cards.Count); n > 0; n--)
@@ -59,6 +62,10 @@ internal sealed class NoiseFraud(Timeline timeline, CloneCashout cashout)
             timeline.Plan(at, fraud.Card, timeline.World.TransferChannel, (long)rng.Uniform(20_000, 90_000) * 100, EntryMode.Ecom, TxnType.Transfer, true, fraud);
     }
 
-    private FraudCase Case(Rng rng, int card, FraudType type, string origin, double minDelayDays, double maxDelayDays) =>
-        new(card, type, origin, rng.Chance(timeline.Options.ReportRate) ? TimeSpan.FromDays(rng.Uniform(minDelayDays, maxDelayDays)) : null);
+    private FraudCase Case(Rng rng, int card, FraudType type, string origin, double minDelayDays, double maxDelayDays)
+    {
+        var fraud = new FraudCase(card, type, origin, rng.Chance(timeline.Options.ReportRate) ? TimeSpan.FromDays(rng.Uniform(minDelayDays, maxDelayDays)) : null);
+        Cases.Add(fraud);
+        return fraud;
+    }
 }

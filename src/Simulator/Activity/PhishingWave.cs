@@ -16,7 +16,10 @@ internal sealed class PhishingWave
 
     public int Locality { get; }
     public int FirstDay { get; }
-    public int Victims { get; private set; }
+    public int Victims => Cases.Count;
+
+    /// <summary>Every victim's case, for the ground truth.</summary>
+    public List<FraudCase> Cases { get; } = [];
 
     /// <summary>The ATMs of the hit neighbourhood: a skimmer is never planted there, so any flag on them is false.</summary>
     public IReadOnlySet<int> LocalAtms { get; }
@@ -47,11 +50,11 @@ internal sealed class PhishingWave
             if (card.Home != Locality || card.Defrauded || !rng.Chance(VictimShare / WaveDays))
                 continue;
             card.Defrauded = true;
-            Victims++;
             var roll = rng.NextDouble();
             var reportedAs = roll < 0.70 ? FraudType.AccountTakeover : roll < 0.95 ? FraudType.CardNotPresent : FraudType.Other;
             var delay = rng.Chance(_timeline.Options.ReportRate) ? TimeSpan.FromDays(rng.Uniform(1, 5)) : (TimeSpan?)null;
             var fraud = new FraudCase(cardIndex, reportedAs, "phishing_wave", delay);
+            Cases.Add(fraud);
             var at = _timeline.TimeOfDay(rng, day);
             if (reportedAs == FraudType.CardNotPresent)
                 _timeline.Plan(at, cardIndex, rng.Pick(world.EcomMerchants), (long)(rng.LogNormal(Math.Log(8000), 0.5) * 100), EntryMode.Ecom, TxnType.Purchase, true, fraud);

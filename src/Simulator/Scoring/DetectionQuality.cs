@@ -40,9 +40,13 @@ public sealed class DetectionQuality(GroundTruth truth)
 
     private const double TownCentreLat = 19.30, TownCentreLon = 72.86;
 
-    /// <summary>The scores, given the newest state of each alert and every cards-at-risk list.</summary>
-    public QualityReport Score(IReadOnlyList<AtmAlert> alerts, IReadOnlyList<CardsAtRisk> cardsAtRisk)
+    /// <summary>The scores, given the newest state of each alert, every cards-at-risk list and the cards the signature marked.</summary>
+    public QualityReport Score(IReadOnlyList<AtmAlert> alerts, IReadOnlyList<CardsAtRisk> cardsAtRisk, IReadOnlySet<string>? signatureMarked = null)
     {
+        signatureMarked ??= new HashSet<string>();
+        var clones = truth.Skimmers.SelectMany(s => s.CapturedCards).Where(c => c.FirstFraudAt is not null).Select(c => c.CardToken)
+            .Concat(truth.OtherFrauds.Where(f => f.Kind == "counterfeit_elsewhere" && f.FirstFraudAt is not null).Select(f => f.CardToken))
+            .ToHashSet(StringComparer.Ordinal);
         var firstFlag = alerts.GroupBy(a => a.TerminalId).ToDictionary(g => g.Key, g => g.MinBy(a => a.FirstFlaggedAt)!, StringComparer.Ordinal);
         var baseRate = _counterfeitCashouts.Count / (double)Math.Max(1, _activeCards.Count);
         var outcomes = truth.Skimmers.Select(s => Outcome(s, _skimmed[s.TerminalId].Visitors.Count, baseRate, firstFlag.GetValueOrDefault(s.TerminalId))).ToList();
@@ -83,6 +87,8 @@ public sealed class DetectionQuality(GroundTruth truth)
             ShareListedBeforeFraud = captured.Count == 0 ? 0 : listedBeforeFraud / (double)captured.Count,
             SkimmingLossRupees = lossPaise / 100.0,
             PreventableLossRupees = preventablePaise / 100.0,
+            SignatureMarkedCards = signatureMarked.Count,
+            SignaturePrecision = signatureMarked.Count == 0 ? 1 : signatureMarked.Count(clones.Contains) / (double)signatureMarked.Count,
             PerSkimmer = outcomes,
             FalseAlertTerminals = [.. flagged.Where(t => !skimmedTerminals.Contains(t)).Order(StringComparer.Ordinal)],
         };

@@ -57,6 +57,12 @@ public sealed record QualityReport
     /// <summary>Skimming fraud after the card was listed at risk: what blocking the listed cards could have prevented, rupees.</summary>
     public required double PreventableLossRupees { get; init; }
 
+    /// <summary>Cards the counterfeit signature marked.</summary>
+    public required int SignatureMarkedCards { get; init; }
+
+    /// <summary>The share of those that really were clones (skimmed here or elsewhere): the signature's precision.</summary>
+    public required double SignaturePrecision { get; init; }
+
     /// <summary>Each skimmer in detail.</summary>
     public required IReadOnlyList<SkimmerOutcome> PerSkimmer { get; init; }
 
