@@ -19,7 +19,7 @@ public abstract class WindowStoreContract
         new(card, bank, terminal, TerminalType.Atm, at, 19.3, 72.85, "IN");
 
     private static CompromiseMark Mark(string card, double weight, DateTimeOffset firstFraud, string signal = Signals.FraudReport) =>
-        new(card, "sbi", weight, signal, FraudType.Counterfeit, firstFraud, firstFraud.AddDays(2), new CashoutPlace("ATM-DEL-001", "IN", 28.6, 77.2));
+        new(card, "sbi", weight, signal, FraudType.Counterfeit, firstFraud, firstFraud.AddDays(2), new CashoutPlace("ATM-DEL-001", "IN", 28.6, 77.2), Strong: weight >= 0.5);
 
     [Fact]
     public async Task AnEventKeyIsAppliedOnce()
@@ -114,6 +114,12 @@ public abstract class WindowStoreContract
         Assert.Equal(strong, (await store.GetCardAsync("c1", TestContext.Current.CancellationToken)).Mark);
         var rate = await store.GetBaseRateAsync(Day0, Day0 + 5, TestContext.Current.CancellationToken);
         Assert.Equal(1.0, rate.CompromisedWeight, 1e-9);
+        Assert.Equal(1.0, rate.StrongWeight, 1e-9);
+
+        // A weak mark on another card counts in the overall weight only.
+        await store.MarkCompromisedAsync(Mark("c2", 0.1, T0), TestContext.Current.CancellationToken);
+        rate = await store.GetBaseRateAsync(Day0, Day0 + 5, TestContext.Current.CancellationToken);
+        Assert.Equal((1.1, 1.0), (Math.Round(rate.CompromisedWeight, 9), Math.Round(rate.StrongWeight, 9)));
     }
 
     [Fact]

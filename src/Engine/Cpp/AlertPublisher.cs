@@ -18,11 +18,11 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         var today = EventDay.Of(now);
         var terminal = await store.GetTerminalAsync(terminalId, today - options.RetentionDays, today, cancellationToken);
         // Cheap bound first: with fewer strongly compromised visitors than an alert needs, no period can qualify.
-        if (terminal is null || terminal.Compromised.Count(v => v.Mark.Weight >= options.StrongEvidenceWeight) < options.MinCompromised)
+        if (terminal is null || terminal.Compromised.Count(v => v.Mark.Strong) < options.MinCompromised)
             return;
         Counters.Scans++;
         var rate = await store.GetBaseRateAsync(today - (int)options.LookBack.TotalDays, today, cancellationToken);
-        var baseRate = Math.Max(options.MinBaseRate, rate.CompromisedWeight / Math.Max(1, rate.ActiveCards));
+        var baseRate = BaseRates.Of(rate, options);
         if (WindowScan.Best(terminal, baseRate, options) is not { } best)
             return;
         var existing = await store.GetAlertAsync(terminalId, cancellationToken);
@@ -53,7 +53,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     /// used, in their look-back, a terminal that scans more significant than this one: this terminal's excess is then
     /// the echo of those clusters (two skimmers in one neighbourhood echo together, so the share is over all of them).
     /// </summary>
-    private async ValueTask<bool> ExplainedElsewhereAsync(TerminalHistory terminal, ScanResult best, double baseRate, int today, CancellationToken cancellationToken)
+    private async ValueTask<bool> ExplainedElsewhereAsync(TerminalHistory terminal, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
     {
         var (from, to) = (EventDay.Start(best.FromDay), EventDay.Start(best.ToDay + 1));
         var evidence = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).ToList();

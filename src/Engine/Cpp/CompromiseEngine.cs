@@ -39,8 +39,9 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
             && CounterfeitSignature.Matches(tx, history, options))
         {
             Counters.SignatureMarks++;
-            var mark = new CompromiseMark(tx.CardToken, tx.BankId, options.CounterfeitSignatureWeight, Signals.CounterfeitSignature, null,
-                tx.Timestamp, tx.Timestamp, new CashoutPlace(tx.TerminalId, tx.Country, tx.Lat, tx.Lon));
+            var weight = options.CounterfeitSignatureWeight;
+            var mark = new CompromiseMark(tx.CardToken, tx.BankId, weight, Signals.CounterfeitSignature, null,
+                tx.Timestamp, tx.Timestamp, new CashoutPlace(tx.TerminalId, tx.Country, tx.Lat, tx.Lon), weight >= options.StrongEvidenceWeight);
             await MarkAndRescanAsync(mark, history, tx.Timestamp, cancellationToken);
         }
         await store.AddVisitAsync(new CardVisit(tx.CardToken, tx.BankId, tx.TerminalId, tx.TerminalType, tx.Timestamp, tx.Lat, tx.Lon, tx.Country), cancellationToken);
@@ -58,8 +59,9 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         }
         Counters.Reports++;
         var history = await store.GetCardAsync(report.CardToken, cancellationToken);
-        var mark = new CompromiseMark(report.CardToken, report.BankId, options.ReportWeights.GetValueOrDefault(report.FraudType), Signals.FraudReport,
-            report.FraudType, report.FirstFraudAt ?? report.ReportedAt, report.ReportedAt, history.Mark?.Cashout);
+        var weight = options.ReportWeights.GetValueOrDefault(report.FraudType);
+        var mark = new CompromiseMark(report.CardToken, report.BankId, weight, Signals.FraudReport,
+            report.FraudType, report.FirstFraudAt ?? report.ReportedAt, report.ReportedAt, history.Mark?.Cashout, weight >= options.StrongEvidenceWeight);
         await MarkAndRescanAsync(mark, history, report.ReportedAt, cancellationToken);
         return true;
     }

@@ -65,8 +65,9 @@ public sealed record CppOptions
     public double StrongEvidenceWeight { get; init; } = 0.5;
 
     /// <summary>
-    /// Fewest times the expected count that k must reach. A big shop used by the same neighbourhood as a skimmed ATM
-    /// gathers a mild excess over a month (two or three times); a skimmer's excess is tens of times.
+    /// Fewest times the expected count that the strongly compromised visitors alone must reach. A big shop used by the
+    /// same neighbourhood as a skimmed ATM gathers a mild excess over a month (two or three times); a skimmer's excess
+    /// is tens of times. Counting only strong evidence here keeps a phishing wave's weak marks from making the excess.
     /// </summary>
     [Range(1.0, 1000.0)]
     public double MinRelativeRisk { get; init; } = 5;

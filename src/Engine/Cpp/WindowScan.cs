@@ -7,7 +7,9 @@ namespace SkimGuard.Engine.Cpp;
 /// The space-time scan of one terminal: over every candidate skimmer period [s, e] (whole days, bounded by
 /// compromised visits, at most MaxWindowDays long) it compares k, the weighted compromised visitors in the period,
 /// with n × p, the distinct visitors times the base rate, and keeps the period least likely under chance among those
-/// with enough strongly compromised visitors and a large enough excess.
+/// whose strongly compromised visitors alone are enough and exceed the expected count enough. Weak evidence (card-not-
+/// present, account takeover) strengthens a finding but cannot make one: phishing waves cluster by neighbourhood, and a
+/// busy shop there would otherwise gather a significant mass of weak marks.
 /// </summary>
 public static class WindowScan
 {
@@ -15,7 +17,7 @@ public static class WindowScan
     public const int MaxSpanDays = 128;
 
     /// <summary>The period with the smallest Poisson tail probability that meets the minimum k and relative risk, or null.</summary>
-    public static ScanResult? Best(TerminalHistory terminal, double baseRate, CppOptions options)
+    public static ScanResult? Best(TerminalHistory terminal, BaseRates baseRate, CppOptions options)
     {
         var compromisedByDay = CompromisedByDay(terminal);
         if (compromisedByDay.Count == 0)
@@ -31,22 +33,26 @@ public static class WindowScan
         {
             // n counts the compromised cards too; it can lag k only in replays that feed reports before visits.
             var n = Math.Max(distinct[(window.From, window.To)], window.Cards);
-            var expected = n * baseRate;
-            if (window.K < options.MinRelativeRisk * expected)
+            if (window.StrongK < options.MinRelativeRisk * n * baseRate.Strong)
                 continue;
-            var pValue = PoissonTail.AtLeast(window.K, expected);
+            // Two tests, the smaller p-value kept: all marks by weight (weak evidence beside strong adds to it), and
+            // strong marks against the strong base rate (a mass of weak marks elsewhere cannot drown a sparse skimmer).
+            var all = (K: window.K, Expected: n * baseRate.All);
+            var strong = (K: window.StrongK, Expected: n * baseRate.Strong);
+            var (pAll, pStrong) = (PoissonTail.AtLeast(all.K, all.Expected), PoissonTail.AtLeast(strong.K, strong.Expected));
+            var (k, expected, pValue) = pStrong < pAll ? (strong.K, strong.Expected, pStrong) : (all.K, all.Expected, pAll);
             if (best is null || pValue < best.PValue)
-                best = new ScanResult(window.From, window.To, window.K, n, expected, pValue);
+                best = new ScanResult(window.From, window.To, k, n, expected, pValue);
         }
         return best;
     }
 
     /// <summary>
     /// The periods that could qualify, from the compromised visitors alone and a lower bound of n: a period needs
-    /// enough strongly compromised cards, and k at least MinRelativeRisk times the expected count even if n were only
-    /// its busiest day's cards. Exact n, the costly part, is then counted for these few.
+    /// enough strongly compromised cards, at least MinRelativeRisk times the expected count even if n were only its
+    /// busiest day's cards. Exact n, the costly part, is then counted for these few.
     /// </summary>
-    private static List<Window> Candidates(TerminalHistory terminal, SortedDictionary<int, List<CompromisedVisitor>> compromisedByDay, int[] starts, double baseRate, CppOptions options)
+    private static List<Window> Candidates(TerminalHistory terminal, SortedDictionary<int, List<CompromisedVisitor>> compromisedByDay, int[] starts, BaseRates baseRate, CppOptions options)
     {
         var windows = new List<Window>();
         var counted = new HashSet<string>(StringComparer.Ordinal);
@@ -55,7 +61,7 @@ public static class WindowScan
             if (start - starts[0] + options.MaxWindowDays > MaxSpanDays)
                 break;
             counted.Clear();
-            var (k, strong, busiestDay) = (0.0, 0, 0);
+            var (k, strongK, strong, busiestDay) = (0.0, 0.0, 0, 0);
             for (var day = start; day < start + options.MaxWindowDays; day++)
             {
                 if (terminal.CardsByDay.TryGetValue(day, out var cards))
@@ -67,11 +73,14 @@ public static class WindowScan
                     if (!counted.Add(visitor.CardToken))
                         continue;
                     k += visitor.Mark.Weight;
-                    if (visitor.Mark.Weight >= options.StrongEvidenceWeight)
+                    if (visitor.Mark.Strong)
+                    {
+                        strongK += visitor.Mark.Weight;
                         strong++;
+                    }
                 }
-                if (strong >= options.MinCompromised && k >= options.MinRelativeRisk * busiestDay * baseRate)
-                    windows.Add(new Window(start, day, k, counted.Count));
+                if (strong >= options.MinCompromised && strongK >= options.MinRelativeRisk * busiestDay * baseRate.Strong)
+                    windows.Add(new Window(start, day, k, strongK, strong, counted.Count));
             }
         }
         return windows;
@@ -134,8 +143,8 @@ public static class WindowScan
         return distinct;
     }
 
-    /// <summary>A candidate period with its weighted k and the number of compromised cards in it.</summary>
-    private readonly record struct Window(int From, int To, double K, int Cards);
+    /// <summary>A candidate period: weighted k over all marks and over strong ones, the strong cards, all compromised cards.</summary>
+    private readonly record struct Window(int From, int To, double K, double StrongK, int Strong, int Cards);
 }
 
 /// <summary>The best period of a terminal's scan.</summary>

@@ -14,8 +14,10 @@ namespace SkimGuard.Engine.Windows;
 /// <param name="FirstFraudAt">When the fraud began: visits in the look-back before it are exposures.</param>
 /// <param name="KnownAt">Event time at which the engine learned it (a report counts from reported_at).</param>
 /// <param name="Cashout">Where the card was cashed out, when seen.</param>
+/// <param name="Strong">Strong evidence of skimming (a counterfeit report or a clone's cash-out), as the engine judged it.</param>
 public sealed record CompromiseMark(
-    string CardToken, string BankId, double Weight, string Signal, FraudType? FraudType, DateTimeOffset FirstFraudAt, DateTimeOffset KnownAt, CashoutPlace? Cashout);
+    string CardToken, string BankId, double Weight, string Signal, FraudType? FraudType, DateTimeOffset FirstFraudAt, DateTimeOffset KnownAt, CashoutPlace? Cashout,
+    bool Strong = false);
 
 /// <summary>Where a compromised card was used fraudulently.</summary>
 /// <param name="TerminalId">The terminal of the cash-out.</param>

@@ -16,6 +16,7 @@ public sealed class InProcessWindowStore : IWindowStore
     private readonly Dictionary<int, HashSet<ulong>> _appliedByDay = [];
     private readonly Dictionary<int, long> _cardsByLastActiveDay = [];
     private readonly Dictionary<int, double> _compromisedWeightByDay = [];
+    private readonly Dictionary<int, double> _strongWeightByDay = [];
     private readonly Dictionary<string, Contracts.AtmAlert> _alerts = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Alert, string Bank), HashSet<string>> _cardsSent = [];
 
@@ -83,8 +84,14 @@ public sealed class InProcessWindowStore : IWindowStore
         if (!ReferenceEquals(stronger, current))
         {
             if (current is not null)
+            {
                 _compromisedWeightByDay[EventDay.Of(current.FirstFraudAt)] -= current.Weight;
+                if (current.Strong)
+                    _strongWeightByDay[EventDay.Of(current.FirstFraudAt)] -= current.Weight;
+            }
             CollectionsMarshal.GetValueRefOrAddDefault(_compromisedWeightByDay, EventDay.Of(stronger.FirstFraudAt), out _) += stronger.Weight;
+            if (stronger.Strong)
+                CollectionsMarshal.GetValueRefOrAddDefault(_strongWeightByDay, EventDay.Of(stronger.FirstFraudAt), out _) += stronger.Weight;
             card.Mark = stronger;
         }
         return ValueTask.FromResult(stronger);
@@ -121,11 +128,7 @@ public sealed class InProcessWindowStore : IWindowStore
         foreach (var (day, count) in _cardsByLastActiveDay)
             if (day >= fromDay && day <= toDay)
                 active += count;
-        var weight = 0.0;
-        foreach (var (day, sum) in _compromisedWeightByDay)
-            if (day >= fromDay && day <= toDay)
-                weight += sum;
-        return ValueTask.FromResult(new BaseRate(active, weight));
+        return ValueTask.FromResult(new BaseRate(active, SumOver(_compromisedWeightByDay, fromDay, toDay), SumOver(_strongWeightByDay, fromDay, toDay)));
     }
 
     /// <inheritdoc />
@@ -157,6 +160,7 @@ public sealed class InProcessWindowStore : IWindowStore
     {
         RemoveDaysBefore(_appliedByDay, appliedKeysBeforeDay);
         RemoveDaysBefore(_compromisedWeightByDay, stateBeforeDay);
+        RemoveDaysBefore(_strongWeightByDay, stateBeforeDay);
         RemoveDaysBefore(_cardsByLastActiveDay, stateBeforeDay);
         var cutoff = EventDay.Start(stateBeforeDay).UtcTicks;
         var emptyCards = new List<string>();
@@ -199,6 +203,15 @@ public sealed class InProcessWindowStore : IWindowStore
             _terminals.Add(new TerminalState(visit.TerminalId, visit.TerminalType, visit.Lat, visit.Lon, visit.Country));
         }
         return index;
+    }
+
+    private static double SumOver(Dictionary<int, double> byDay, int fromDay, int toDay)
+    {
+        var sum = 0.0;
+        foreach (var (day, value) in byDay)
+            if (day >= fromDay && day <= toDay)
+                sum += value;
+        return sum;
     }
 
     private static void RemoveDaysBefore<T>(Dictionary<int, T> byDay, int day)

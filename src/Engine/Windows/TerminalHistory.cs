@@ -25,4 +25,5 @@ public readonly record struct CardRef(string Token, string BankId);
 /// <summary>The base rate of compromise: weighted compromised cards among the cards active over a range of days.</summary>
 /// <param name="ActiveCards">Distinct cards with a card-present transaction in the range.</param>
 /// <param name="CompromisedWeight">Sum of the marks' weights of cards whose fraud began in the range.</param>
-public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight);
+/// <param name="StrongWeight">The same sum over strong marks only.</param>
+public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight, double StrongWeight);
