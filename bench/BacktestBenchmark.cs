@@ -49,7 +49,7 @@ internal static class BacktestBenchmark
             $"Measured {DateTime.UtcNow:yyyy-MM-dd} on this project's machine ({Environment.ProcessorCount} cores), .NET {Environment.Version}, Release build. Commands:",
             "",
             "```",
-            $"dotnet run -c Release --project src/Cli -- simulate --cards {truth.Options.Cards} --days {truth.Options.Days} --skimmers {truth.Options.Skimmers} --seed {truth.Options.Seed} --out {folder}",
+            $"dotnet run -c Release --project src/Cli -- simulate --cards {truth.Options.Cards} --days {truth.Options.Days} --skimmers {truth.Options.Skimmers} --atms {truth.Options.Atms} --seed {truth.Options.Seed} --out {folder}",
             $"dotnet run -c Release --project bench -- backtest --folder {folder}",
             "```",
             "",

@@ -35,7 +35,7 @@ public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise)
 
     internal static GroundTruth Of(SimulationOptions options, SimWorld world, IReadOnlyList<Skimmer> skimmers, PhishingWave? phishing, NoiseFraud noise) => new()
     {
-        Options = new TruthOptions(options.Seed, options.Start, options.Days, options.Cards, options.Skimmers, options.CaptureRate, options.CashoutRate, options.ReportRate),
+        Options = new TruthOptions(options.Seed, options.Start, options.Days, options.Cards, options.Skimmers, options.Atms, options.CaptureRate, options.CashoutRate, options.ReportRate),
         Skimmers = [.. skimmers.Select(s => new TruthSkimmer
         {
             TerminalId = world.Terminals[s.Atm].Id,
@@ -55,7 +55,7 @@ public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise)
 }
 
 /// <summary>The options a world was made with.</summary>
-public sealed record TruthOptions(ulong Seed, DateTimeOffset Start, int Days, int Cards, int Skimmers, double CaptureRate, double CashoutRate, double ReportRate);
+public sealed record TruthOptions(ulong Seed, DateTimeOffset Start, int Days, int Cards, int Skimmers, int Atms, double CaptureRate, double CashoutRate, double ReportRate);
 
 /// <summary>One planted skimmer: where, when, and what it captured.</summary>
 public sealed record TruthSkimmer

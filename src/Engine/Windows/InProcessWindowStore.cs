@@ -15,8 +15,8 @@ public sealed class InProcessWindowStore : IWindowStore
     private readonly List<TerminalState> _terminals = [];
     private readonly Dictionary<int, HashSet<ulong>> _appliedByDay = [];
     private readonly Dictionary<int, long> _cardsByLastActiveDay = [];
-    private readonly Dictionary<int, double> _compromisedWeightByDay = [];
-    private readonly Dictionary<int, double> _strongWeightByDay = [];
+    private readonly Dictionary<int, long> _compromisedMicroByDay = [];
+    private readonly Dictionary<int, long> _strongMicroByDay = [];
     private readonly Dictionary<string, Contracts.AtmAlert> _alerts = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Alert, string Bank), HashSet<string>> _cardsSent = [];
 
@@ -84,14 +84,8 @@ public sealed class InProcessWindowStore : IWindowStore
         if (!ReferenceEquals(stronger, current))
         {
             if (current is not null)
-            {
-                _compromisedWeightByDay[EventDay.Of(current.FirstFraudAt)] -= current.Weight;
-                if (current.Strong)
-                    _strongWeightByDay[EventDay.Of(current.FirstFraudAt)] -= current.Weight;
-            }
-            CollectionsMarshal.GetValueRefOrAddDefault(_compromisedWeightByDay, EventDay.Of(stronger.FirstFraudAt), out _) += stronger.Weight;
-            if (stronger.Strong)
-                CollectionsMarshal.GetValueRefOrAddDefault(_strongWeightByDay, EventDay.Of(stronger.FirstFraudAt), out _) += stronger.Weight;
+                MoveWeight(current, -1);
+            MoveWeight(stronger, +1);
             card.Mark = stronger;
         }
         return ValueTask.FromResult(stronger);
@@ -128,7 +122,7 @@ public sealed class InProcessWindowStore : IWindowStore
         foreach (var (day, count) in _cardsByLastActiveDay)
             if (day >= fromDay && day <= toDay)
                 active += count;
-        return ValueTask.FromResult(new BaseRate(active, SumOver(_compromisedWeightByDay, fromDay, toDay), SumOver(_strongWeightByDay, fromDay, toDay)));
+        return ValueTask.FromResult(BaseRate.FromMicro(active, SumOver(_compromisedMicroByDay, fromDay, toDay), SumOver(_strongMicroByDay, fromDay, toDay)));
     }
 
     /// <inheritdoc />
@@ -159,8 +153,8 @@ public sealed class InProcessWindowStore : IWindowStore
     public ValueTask ExpireAsync(int stateBeforeDay, int appliedKeysBeforeDay, CancellationToken cancellationToken = default)
     {
         RemoveDaysBefore(_appliedByDay, appliedKeysBeforeDay);
-        RemoveDaysBefore(_compromisedWeightByDay, stateBeforeDay);
-        RemoveDaysBefore(_strongWeightByDay, stateBeforeDay);
+        RemoveDaysBefore(_compromisedMicroByDay, stateBeforeDay);
+        RemoveDaysBefore(_strongMicroByDay, stateBeforeDay);
         RemoveDaysBefore(_cardsByLastActiveDay, stateBeforeDay);
         var cutoff = EventDay.Start(stateBeforeDay).UtcTicks;
         var emptyCards = new List<string>();
@@ -205,9 +199,17 @@ public sealed class InProcessWindowStore : IWindowStore
         return index;
     }
 
-    private static double SumOver(Dictionary<int, double> byDay, int fromDay, int toDay)
+    private void MoveWeight(CompromiseMark mark, int sign)
     {
-        var sum = 0.0;
+        var day = EventDay.Of(mark.FirstFraudAt);
+        CollectionsMarshal.GetValueRefOrAddDefault(_compromisedMicroByDay, day, out _) += sign * BaseRate.ToMicro(mark.Weight);
+        if (mark.Strong)
+            CollectionsMarshal.GetValueRefOrAddDefault(_strongMicroByDay, day, out _) += sign * BaseRate.ToMicro(mark.Weight);
+    }
+
+    private static long SumOver(Dictionary<int, long> byDay, int fromDay, int toDay)
+    {
+        var sum = 0L;
         foreach (var (day, value) in byDay)
             if (day >= fromDay && day <= toDay)
                 sum += value;

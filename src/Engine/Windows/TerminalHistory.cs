@@ -22,8 +22,19 @@ public sealed record TerminalHistory(
 /// <param name="BankId">The issuer.</param>
 public readonly record struct CardRef(string Token, string BankId);
 
-/// <summary>The base rate of compromise: weighted compromised cards among the cards active over a range of days.</summary>
+/// <summary>
+/// The base rate of compromise: weighted compromised cards among the cards active over a range of days. Stores add
+/// weights in millionths (<see cref="ToMicro"/>), whole numbers, so every store sums them to exactly the same value.
+/// </summary>
 /// <param name="ActiveCards">Distinct cards with a card-present transaction in the range.</param>
 /// <param name="CompromisedWeight">Sum of the marks' weights of cards whose fraud began in the range.</param>
 /// <param name="StrongWeight">The same sum over strong marks only.</param>
-public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight, double StrongWeight);
+public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight, double StrongWeight)
+{
+    /// <summary>A weight in millionths, for exact sums.</summary>
+    public static long ToMicro(double weight) => (long)Math.Round(weight * 1_000_000);
+
+    /// <summary>The counts from sums kept in millionths.</summary>
+    public static BaseRate FromMicro(long activeCards, long compromisedMicro, long strongMicro) =>
+        new(activeCards, compromisedMicro / 1_000_000.0, strongMicro / 1_000_000.0);
+}

@@ -2,7 +2,9 @@ using SkimGuard.Contracts;
 using SkimGuard.Engine.Cpp;
 using SkimGuard.Engine.Windows;
 
-namespace SkimGuard.Engine.Tests;
+using Xunit;
+
+namespace SkimGuard.TestSupport;
 
 /// <summary>
 /// What every window store must do, whatever keeps its state. The in-process store runs it here; the Redis store
@@ -188,7 +190,7 @@ public abstract class WindowStoreContract
 }
 
 /// <summary>Sample alerts for store tests.</summary>
-internal static class Alerts
+public static class Alerts
 {
     public static AtmAlert Sample(string terminal, DateTimeOffset at) => new()
     {
@@ -197,9 +199,4 @@ internal static class Alerts
         CardsAtRisk = 45, FirstFlaggedAt = at.AddDays(20), UpdatedAt = at.AddDays(20), ModelVersion = "none",
         Evidence = [new CompromiseEvidence { CardToken = "c1", BankId = "sbi", VisitedAt = at, Signal = Signals.FraudReport, Weight = 1, FirstFraudAt = at.AddDays(15) }],
     };
-}
-
-public sealed class InProcessWindowStoreTests : WindowStoreContract
-{
-    protected override Task<IWindowStore> CreateStoreAsync() => Task.FromResult<IWindowStore>(new InProcessWindowStore());
 }

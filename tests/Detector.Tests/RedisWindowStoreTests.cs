@@ -1,0 +1,43 @@
+using SkimGuard.Detector.Redis;
+using SkimGuard.Engine.Windows;
+using SkimGuard.TestSupport;
+using StackExchange.Redis;
+
+namespace SkimGuard.Detector.Tests;
+
+/// <summary>The window-store contract suite against a real redis-server; each test gets its own key prefix.</summary>
+public sealed class RedisWindowStoreTests(RedisFixture redis) : WindowStoreContract, IClassFixture<RedisFixture>, IAsyncLifetime
+{
+    private ConnectionMultiplexer? _connection;
+
+    public async ValueTask InitializeAsync() => _connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+            await _connection.DisposeAsync();
+    }
+
+    protected override Task<IWindowStore> CreateStoreAsync() =>
+        Task.FromResult<IWindowStore>(new RedisWindowStore(_connection!, new RedisKeys($"test-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)));
+
+    [Fact]
+    public async Task EveryKeyTheStoreWritesExpires()
+    {
+        var prefix = $"ttl-{Guid.NewGuid():N}";
+        var store = new RedisWindowStore(_connection!, new RedisKeys(prefix), TimeSpan.FromDays(60), TimeSpan.FromDays(7));
+        var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        await store.TryMarkAppliedAsync(new('t', "sbi", "1"), at, TestContext.Current.CancellationToken);
+        await store.AddVisitAsync(new CardVisit("c1", "sbi", "ATM-1", SkimGuard.Contracts.TerminalType.Atm, at, 19.3, 72.8, "IN"), TestContext.Current.CancellationToken);
+        await store.MarkCompromisedAsync(new CompromiseMark("c1", "sbi", 1, Signals.FraudReport, SkimGuard.Contracts.FraudType.Counterfeit, at.AddDays(3), at.AddDays(4), null, Strong: true), TestContext.Current.CancellationToken);
+        await store.UpsertCompromisedVisitorAsync("ATM-1", new CompromisedVisitor(new CompromiseMark("c1", "sbi", 1, Signals.FraudReport, null, at.AddDays(3), at.AddDays(4), null), [at]), TestContext.Current.CancellationToken);
+        await store.AddCardsSentAsync("a1", "sbi", ["c2"], TestContext.Current.CancellationToken);
+        await store.SaveAlertAsync(Alerts.Sample("ATM-1", at), TestContext.Current.CancellationToken);
+
+        var server = _connection!.GetServer(_connection.GetEndPoints()[0]);
+        var written = server.Keys(pattern: $"{prefix}:*").ToList();
+
+        Assert.True(written.Count >= 11, $"{written.Count} keys");
+        Assert.All(written, key => Assert.NotNull(_connection.GetDatabase().KeyTimeToLive(key)));
+    }
+}
