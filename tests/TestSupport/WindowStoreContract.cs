@@ -99,6 +99,7 @@ public abstract class WindowStoreContract
         var rate = await store.GetBaseRateAsync(Day0, Day0 + 1, TestContext.Current.CancellationToken);
 
         Assert.Equal(2, rate.ActiveCards);
+        Assert.Equal(2, rate.ActiveTerminals);
         Assert.Equal(0, rate.CompromisedWeight);
     }
 
@@ -138,6 +139,18 @@ public abstract class WindowStoreContract
         Assert.Equal(1.0, visitor.Mark.Weight);
         Assert.Equal([T0], visitor.Visits);
         Assert.Equal("ATM-DEL-001", visitor.Mark.Cashout!.TerminalId);
+    }
+
+    [Fact]
+    public async Task ACompromisedVisitorComesBackWithOnlyItsVisitsInsideTheRange()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddVisitAsync(Visit("c1", "ATM-1", T0.AddDays(10)), TestContext.Current.CancellationToken);
+        await store.UpsertCompromisedVisitorAsync("ATM-1", new CompromisedVisitor(Mark("c1", 1.0, T0.AddDays(20)), [T0, T0.AddDays(10)]), TestContext.Current.CancellationToken);
+
+        var terminal = (await store.GetTerminalAsync("ATM-1", Day0 + 5, Day0 + 20, TestContext.Current.CancellationToken))!;
+
+        Assert.Equal([T0.AddDays(10)], Assert.Single(terminal.Compromised).Visits);
     }
 
     [Fact]
@@ -183,7 +196,8 @@ public abstract class WindowStoreContract
         var terminal = (await store.GetTerminalAsync("ATM-1", Day0 - 100, Day0 + 100, TestContext.Current.CancellationToken))!;
         Assert.Equal([Day0 + 10], terminal.CardsByDay.Keys);
         Assert.Empty(terminal.Compromised);
-        Assert.Equal(1, (await store.GetBaseRateAsync(Day0 - 100, Day0 + 100, TestContext.Current.CancellationToken)).ActiveCards);
+        var rate = await store.GetBaseRateAsync(Day0 - 100, Day0 + 100, TestContext.Current.CancellationToken);
+        Assert.Equal((1, 1), (rate.ActiveCards, rate.ActiveTerminals));
         // An applied key past its horizon is forgotten: the dedupe window is bounded too.
         Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken));
     }

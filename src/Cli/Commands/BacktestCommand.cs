@@ -21,7 +21,7 @@ internal static class BacktestCommand
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder for alerts.jsonl, cards_at_risk.jsonl and report.json", Required = true };
         var truth = new Option<FileInfo?>("--truth") { Description = "The simulator's truth.json: score the alerts against it" };
         var lookBack = new Option<int>("--look-back-days") { Description = "L: days before a first fraud whose visits count as exposures", DefaultValueFactory = _ => (int)defaults.LookBack.TotalDays };
-        var pValue = new Option<double>("--alert-p-value") { Description = "Flag when the best window's Poisson tail is at most this", DefaultValueFactory = _ => defaults.AlertPValue };
+        var alpha = new Option<double>("--alert-alpha") { Description = "Flag when the best window's Poisson tail is at most this divided by the active terminals", DefaultValueFactory = _ => defaults.AlertAlpha };
         var minK = new Option<int>("--min-compromised") { Description = "Fewest strongly compromised visitors (counterfeit report or cash-out) for an alert", DefaultValueFactory = _ => defaults.MinCompromised };
         var minRisk = new Option<double>("--min-relative-risk") { Description = "Fewest times the expected count k must reach", DefaultValueFactory = _ => defaults.MinRelativeRisk };
         var maxWindow = new Option<int>("--max-window-days") { Description = "Longest skimmer period scanned", DefaultValueFactory = _ => defaults.MaxWindowDays };
@@ -29,14 +29,14 @@ internal static class BacktestCommand
 
         var command = new Command("backtest", "Run the CPP engine over feed files and write the alerts it would have raised")
         {
-            transactions, reports, atms, output, truth, lookBack, pValue, minK, minRisk, maxWindow, signatureWeight,
+            transactions, reports, atms, output, truth, lookBack, alpha, minK, minRisk, maxWindow, signatureWeight,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = defaults with
             {
                 LookBack = TimeSpan.FromDays(parse.GetValue(lookBack)),
-                AlertPValue = parse.GetValue(pValue),
+                AlertAlpha = parse.GetValue(alpha),
                 MinCompromised = parse.GetValue(minK),
                 MinRelativeRisk = parse.GetValue(minRisk),
                 MaxWindowDays = parse.GetValue(maxWindow),

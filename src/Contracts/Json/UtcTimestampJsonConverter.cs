@@ -16,8 +16,11 @@ public sealed class UtcTimestampJsonConverter : JsonConverter<DateTimeOffset>
     {
         if (reader.TokenType != JsonTokenType.String)
             throw new JsonException("a timestamp must be an RFC 3339 string");
-        var text = reader.GetString()!;
-        return RfcTimestamp.TryParse(text, out var value)
+        // The common case, "...Z" with no escapes, is parsed from the UTF-8 bytes without making a string.
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan is [.., (byte)'Z'] span && span.Length is >= 20 and <= 30
+            && span[10] == (byte)'T' && reader.TryGetDateTimeOffset(out var utc))
+            return utc.ToUniversalTime();
+        return RfcTimestamp.TryParse(reader.GetString()!, out var value)
             ? value
             : throw new JsonException("a timestamp must be RFC 3339 with an offset, such as 2026-01-05T09:30:00Z");
     }

@@ -31,6 +31,9 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>Each active card scored by the last day it was active (ZCOUNT over a range counts it once).</summary>
     public RedisKey ActiveCards => $"{prefix}:{{rate}}:active";
 
+    /// <summary>Each active terminal scored by the last day it was used.</summary>
+    public RedisKey ActiveTerminals => $"{prefix}:{{rate}}:terminals";
+
     /// <summary>Compromised weight by first-fraud day (field: the day).</summary>
     public RedisKey CompromisedWeight => $"{prefix}:{{rate}}:weight";
 

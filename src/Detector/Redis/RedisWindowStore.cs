@@ -82,6 +82,8 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
             // GT keeps the latest day: a late visit cannot move a card back in time (Redis 6.2+).
             batch.SortedSetAddAsync(keys.ActiveCards, visit.CardToken, day, SortedSetWhen.GreaterThan),
             batch.KeyExpireAsync(keys.ActiveCards, retention),
+            batch.SortedSetAddAsync(keys.ActiveTerminals, visit.TerminalId, day, SortedSetWhen.GreaterThan),
+            batch.KeyExpireAsync(keys.ActiveTerminals, retention),
         ];
         batch.Execute();
         await Task.WhenAll(writes);
@@ -151,6 +153,7 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         var visitors = (await compromised)
             .Select(v => JsonSerializer.Deserialize((string)v!, StoreJsonContext.Default.CompromisedVisitor)!)
             .Where(v => v.Visits.Any(t => t >= from && t < to))
+            .Select(v => v.Visits.All(t => t >= from && t < to) ? v : v with { Visits = [.. v.Visits.Where(t => t >= from && t < to)] })
             .ToList();
         return new TerminalHistory(terminalId, WireNames.Of<TerminalType>()[fields["type"]], Coordinate(fields, "lat"), Coordinate(fields, "lon"), cardsByDay, visitors);
     }
@@ -161,14 +164,15 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         fromDay = Math.Max(fromDay, _stateFromDay);
         var dayRange = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1)).ToArray();
         if (dayRange.Length == 0)
-            return new BaseRate(0, 0, 0);
+            return new BaseRate(0, 0, 0, 0);
         var fields = dayRange.Select(d => (RedisValue)d).ToArray();
         var batch = _db.CreateBatch();
         var active = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay);
+        var terminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay);
         var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
         var strong = batch.HashGetAsync(keys.StrongWeight, fields);
         batch.Execute();
-        return BaseRate.FromMicro(await active, Sum(await weights), Sum(await strong));
+        return BaseRate.FromMicro(await active, Sum(await weights), Sum(await strong), await terminals);
     }
 
     /// <inheritdoc />
@@ -214,6 +218,7 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         // One key per command: each day's keys have their own slot in a cluster.
         var deletes = Enumerable.Range(appliedKeysBeforeDay - 8, 8).Select(day => (Task)batch.KeyDeleteAsync(keys.Applied(day))).ToList();
         deletes.Add(batch.SortedSetRemoveRangeByScoreAsync(keys.ActiveCards, double.NegativeInfinity, stateBeforeDay, Exclude.Stop));
+        deletes.Add(batch.SortedSetRemoveRangeByScoreAsync(keys.ActiveTerminals, double.NegativeInfinity, stateBeforeDay, Exclude.Stop));
         var weights = batch.HashKeysAsync(keys.CompromisedWeight);
         var strong = batch.HashKeysAsync(keys.StrongWeight);
         batch.Execute();

@@ -27,7 +27,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             return;
         var existing = await store.GetAlertAsync(terminalId, cancellationToken);
         var ongoing = existing is not null && existing.UpdatedAt >= now - options.LookBack;
-        if (!ongoing && best.PValue > options.AlertPValue)
+        if (!ongoing && best.PValue > options.AlertPValue(rate.ActiveTerminals))
             return;
         if (ongoing && SameFinding(existing!, best))
             return;

@@ -44,13 +44,24 @@ public sealed record CppOptions
     public int MaxWindowDays { get; init; } = 14;
 
     /// <summary>
-    /// A terminal is flagged when its best window's Poisson tail probability is at most this. The bound of the tests
-    /// run is small: only terminals with at least <see cref="MinCompromised"/> strongly compromised visitors are
-    /// scanned, at most a few hundred windows each; the false-flag rate measured over fifteen simulated months is in
-    /// docs/quality/cpp-engine.md.
+    /// The multiple-testing budget: a terminal is flagged when its best window's Poisson tail probability is at most
+    /// this divided by the number of card-present terminals active in the look-back (Bonferroni over terminals).
+    /// A town of 2,000 terminals flags at 1e-6; a city of 30,000 at 7e-8, where ten times more terminals would
+    /// otherwise bring ten times more chance flags. Windows within a terminal overlap heavily and are not counted;
+    /// the false-flag rate measured on simulated worlds is in docs/quality/cpp-engine.md.
+    /// </summary>
+    [Range(1e-12, 0.5)]
+    public double AlertAlpha { get; init; } = 0.002;
+
+    /// <summary>
+    /// The flagging threshold is never looser than this, however few terminals there are: in a small feed the
+    /// windows scanned per terminal, not counted by <see cref="AlertAlpha"/>, dominate the tests run.
     /// </summary>
     [Range(1e-30, 0.05)]
-    public double AlertPValue { get; init; } = 1e-6;
+    public double MaxAlertPValue { get; init; } = 1e-6;
+
+    /// <summary>The p-value at or below which a terminal is flagged, given the card-present terminals active.</summary>
+    public double AlertPValue(long activeTerminals) => Math.Min(MaxAlertPValue, AlertAlpha / Math.Max(1, activeTerminals));
 
     /// <summary>
     /// Fewest compromised visitors with strong evidence (a mark weighing at least <see cref="StrongEvidenceWeight"/>)

@@ -24,7 +24,10 @@ public interface IWindowStore
     /// <summary>Adds or replaces (by card) a compromised visitor of a terminal.</summary>
     ValueTask UpsertCompromisedVisitorAsync(string terminalId, CompromisedVisitor visitor, CancellationToken cancellationToken = default);
 
-    /// <summary>A terminal's cards per day and compromised visitors with visits in [fromDay, toDay].</summary>
+    /// <summary>
+    /// A terminal's cards per day and its compromised visitors over [fromDay, toDay]; each visitor comes back with only
+    /// its visits inside the range, so that a scan never weighs a visit against a day whose cards are gone.
+    /// </summary>
     ValueTask<TerminalHistory?> GetTerminalAsync(string terminalId, int fromDay, int toDay, CancellationToken cancellationToken = default);
 
     /// <summary>Active cards and compromised weight over [fromDay, toDay].</summary>

@@ -6,25 +6,29 @@ namespace SkimGuard.Engine.Windows;
 /// <summary>
 /// The window store in this process's memory, for backtests, training and the embedded demo. Compact on purpose
 /// (a million cards over a 45-day look-back): visits are 16-byte structs pointing into a terminal table, card
-/// tokens are stored once, and applied-event keys are 64-bit hashes bucketed by day.
+/// tokens are stored once, day sets hold card numbers rather than references (tens of millions of entries the
+/// garbage collector then need not trace), and applied-event keys are 64-bit hashes bucketed by day.
 /// </summary>
 public sealed class InProcessWindowStore : IWindowStore
 {
-    private readonly Dictionary<string, CardState> _cards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _cardIds = new(StringComparer.Ordinal);
+    private readonly List<CardState?> _cards = [];
+    private readonly Stack<int> _freeCardIds = new();
     private readonly Dictionary<string, int> _terminalIndex = new(StringComparer.Ordinal);
     private readonly List<TerminalState> _terminals = [];
     private readonly Dictionary<int, HashSet<ulong>> _appliedByDay = [];
     private readonly Dictionary<int, long> _cardsByLastActiveDay = [];
+    private readonly Dictionary<int, long> _terminalsByLastActiveDay = [];
     private readonly Dictionary<int, long> _compromisedMicroByDay = [];
     private readonly Dictionary<int, long> _strongMicroByDay = [];
     private readonly Dictionary<string, Contracts.AtmAlert> _alerts = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Alert, string Bank), HashSet<string>> _cardsSent = [];
 
     /// <summary>Cards with state, for tests and memory reports.</summary>
-    public int CardCount => _cards.Count;
+    public int CardCount => _cardIds.Count;
 
     /// <summary>Visits held across all cards, for tests and memory reports.</summary>
-    public long VisitCount => _cards.Values.Sum(c => (long)c.Visits.Count);
+    public long VisitCount => _cards.Sum(c => (long)(c?.Visits.Count ?? 0));
 
     /// <inheritdoc />
     public ValueTask<bool> TryMarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
@@ -38,8 +42,9 @@ public sealed class InProcessWindowStore : IWindowStore
     /// <inheritdoc />
     public ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
-        if (!_cards.TryGetValue(cardToken, out var card))
+        if (!_cardIds.TryGetValue(cardToken, out var id))
             return ValueTask.FromResult(new CardHistory([], null));
+        var card = _cards[id]!;
         var visits = new CardVisit[card.Visits.Count];
         for (var i = 0; i < visits.Length; i++)
         {
@@ -56,6 +61,14 @@ public sealed class InProcessWindowStore : IWindowStore
         var card = Card(visit.CardToken, visit.BankId);
         var terminalIndex = Terminal(visit);
         var day = EventDay.Of(visit.Time);
+        var terminal = _terminals[terminalIndex];
+        if (day > terminal.LastActiveDay)
+        {
+            if (terminal.LastActiveDay != int.MinValue)
+                _terminalsByLastActiveDay[terminal.LastActiveDay]--;
+            terminal.LastActiveDay = day;
+            CollectionsMarshal.GetValueRefOrAddDefault(_terminalsByLastActiveDay, day, out _)++;
+        }
         var compact = new Visit(terminalIndex, visit.Time.UtcTicks);
         // Visits arrive in event-time order; a late one is put in its place so the history stays sorted.
         var at = card.Visits.Count;
@@ -64,7 +77,7 @@ public sealed class InProcessWindowStore : IWindowStore
         card.Visits.Insert(at, compact);
         ref var cards = ref CollectionsMarshal.GetValueRefOrAddDefault(_terminals[terminalIndex].CardsByDay, day, out _);
         cards ??= [];
-        cards.Add(card);
+        cards.Add(card.Id);
         if (day > card.LastActiveDay)
         {
             if (card.LastActiveDay != int.MinValue)
@@ -108,9 +121,12 @@ public sealed class InProcessWindowStore : IWindowStore
         // Views, not copies: a scan reads them at once, before any other write to this store.
         var days = terminal.CardsByDay
             .Where(d => d.Key >= fromDay && d.Key <= toDay)
-            .ToDictionary(d => d.Key, d => (IReadOnlyCollection<CardRef>)new CardSetView(d.Value));
+            .ToDictionary(d => d.Key, d => (IReadOnlyCollection<CardRef>)new CardSetView(d.Value, _cards));
+        // Only the visits inside the range: a visit on a day whose cards are no longer kept would count against an empty n.
+        var (from, to) = (EventDay.Start(fromDay), EventDay.Start(toDay + 1));
         var compromised = terminal.Compromised.Values
-            .Where(v => v.Visits.Any(t => EventDay.Of(t) is var day && day >= fromDay && day <= toDay))
+            .Where(v => v.Visits.Any(t => t >= from && t < to))
+            .Select(v => v.Visits.All(t => t >= from && t < to) ? v : v with { Visits = [.. v.Visits.Where(t => t >= from && t < to)] })
             .ToList();
         return ValueTask.FromResult<TerminalHistory?>(new TerminalHistory(terminal.Id, terminal.Type, terminal.Lat, terminal.Lon, days, compromised));
     }
@@ -118,11 +134,8 @@ public sealed class InProcessWindowStore : IWindowStore
     /// <inheritdoc />
     public ValueTask<BaseRate> GetBaseRateAsync(int fromDay, int toDay, CancellationToken cancellationToken = default)
     {
-        long active = 0;
-        foreach (var (day, count) in _cardsByLastActiveDay)
-            if (day >= fromDay && day <= toDay)
-                active += count;
-        return ValueTask.FromResult(BaseRate.FromMicro(active, SumOver(_compromisedMicroByDay, fromDay, toDay), SumOver(_strongMicroByDay, fromDay, toDay)));
+        return ValueTask.FromResult(BaseRate.FromMicro(SumOver(_cardsByLastActiveDay, fromDay, toDay),
+            SumOver(_compromisedMicroByDay, fromDay, toDay), SumOver(_strongMicroByDay, fromDay, toDay), SumOver(_terminalsByLastActiveDay, fromDay, toDay)));
     }
 
     /// <inheritdoc />
@@ -156,10 +169,13 @@ public sealed class InProcessWindowStore : IWindowStore
         RemoveDaysBefore(_compromisedMicroByDay, stateBeforeDay);
         RemoveDaysBefore(_strongMicroByDay, stateBeforeDay);
         RemoveDaysBefore(_cardsByLastActiveDay, stateBeforeDay);
+        RemoveDaysBefore(_terminalsByLastActiveDay, stateBeforeDay);
         var cutoff = EventDay.Start(stateBeforeDay).UtcTicks;
-        var emptyCards = new List<string>();
-        foreach (var (token, card) in _cards)
+        var emptyCards = new List<CardState>();
+        foreach (var card in _cards)
         {
+            if (card is null)
+                continue;
             var old = 0;
             while (old < card.Visits.Count && card.Visits[old].Ticks < cutoff)
                 old++;
@@ -167,12 +183,19 @@ public sealed class InProcessWindowStore : IWindowStore
             if (card.LastActiveDay < stateBeforeDay)
                 card.LastActiveDay = int.MinValue; // its count was dropped with the day
             if (card.Visits.Count == 0 && (card.Mark is null || card.Mark.FirstFraudAt.UtcTicks < cutoff))
-                emptyCards.Add(token);
+                emptyCards.Add(card);
         }
-        foreach (var token in emptyCards)
-            _cards.Remove(token);
+        // A card without visits left has no entry in any day set still kept (those days go below), so its number is free.
+        foreach (var card in emptyCards)
+        {
+            _cardIds.Remove(card.Token);
+            _cards[card.Id] = null;
+            _freeCardIds.Push(card.Id);
+        }
         foreach (var terminal in _terminals)
         {
+            if (terminal.LastActiveDay < stateBeforeDay)
+                terminal.LastActiveDay = int.MinValue; // its count was dropped with the day
             RemoveDaysBefore(terminal.CardsByDay, stateBeforeDay);
             foreach (var stale in terminal.Compromised.Where(v => v.Value.Visits[^1].UtcTicks < cutoff).Select(v => v.Key).ToList())
                 terminal.Compromised.Remove(stale);
@@ -182,10 +205,17 @@ public sealed class InProcessWindowStore : IWindowStore
 
     private CardState Card(string token, string bankId)
     {
-        ref var card = ref CollectionsMarshal.GetValueRefOrAddDefault(_cards, token, out var exists);
-        if (!exists)
-            card = new CardState(token, bankId);
-        return card!;
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_cardIds, token, out var exists);
+        if (exists)
+            return _cards[id]!;
+        if (_freeCardIds.TryPop(out id))
+            _cards[id] = new CardState(id, token, bankId);
+        else
+        {
+            id = _cards.Count;
+            _cards.Add(new CardState(id, token, bankId));
+        }
+        return _cards[id]!;
     }
 
     private int Terminal(CardVisit visit)
@@ -223,14 +253,17 @@ public sealed class InProcessWindowStore : IWindowStore
     }
 
     /// <summary>A day's cards as <see cref="CardRef"/>s, read through without copying the set.</summary>
-    private sealed class CardSetView(HashSet<CardState> cards) : IReadOnlyCollection<CardRef>
+    private sealed class CardSetView(HashSet<int> ids, List<CardState?> cards) : IReadOnlyCollection<CardRef>
     {
-        public int Count => cards.Count;
+        public int Count => ids.Count;
 
         public IEnumerator<CardRef> GetEnumerator()
         {
-            foreach (var card in cards)
+            foreach (var id in ids)
+            {
+                var card = cards[id]!;
                 yield return new CardRef(card.Token, card.BankId);
+            }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
@@ -239,8 +272,9 @@ public sealed class InProcessWindowStore : IWindowStore
     /// <summary>A visit in 16 bytes: the terminal's index and the time.</summary>
     private readonly record struct Visit(int Terminal, long Ticks);
 
-    private sealed class CardState(string token, string bankId)
+    private sealed class CardState(int id, string token, string bankId)
     {
+        public int Id { get; } = id;
         public string Token { get; } = token;
         public string BankId { get; } = bankId;
         public List<Visit> Visits { get; } = [];
@@ -255,8 +289,9 @@ public sealed class InProcessWindowStore : IWindowStore
         public double? Lat { get; } = lat;
         public double? Lon { get; } = lon;
         public string Country { get; } = country;
-        /// <summary>Per day, the cards (by reference: one card state is one card) that used the terminal.</summary>
-        public Dictionary<int, HashSet<CardState>> CardsByDay { get; } = [];
+        public int LastActiveDay { get; set; } = int.MinValue;
+        /// <summary>Per day, the numbers of the cards that used the terminal.</summary>
+        public Dictionary<int, HashSet<int>> CardsByDay { get; } = [];
         public Dictionary<string, CompromisedVisitor> Compromised { get; } = new(StringComparer.Ordinal);
     }
 }

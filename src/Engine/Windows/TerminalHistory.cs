@@ -29,12 +29,13 @@ public readonly record struct CardRef(string Token, string BankId);
 /// <param name="ActiveCards">Distinct cards with a card-present transaction in the range.</param>
 /// <param name="CompromisedWeight">Sum of the marks' weights of cards whose fraud began in the range.</param>
 /// <param name="StrongWeight">The same sum over strong marks only.</param>
-public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight, double StrongWeight)
+/// <param name="ActiveTerminals">Distinct card-present terminals used in the range: how many terminals are being tested.</param>
+public readonly record struct BaseRate(long ActiveCards, double CompromisedWeight, double StrongWeight, long ActiveTerminals)
 {
     /// <summary>A weight in millionths, for exact sums.</summary>
     public static long ToMicro(double weight) => (long)Math.Round(weight * 1_000_000);
 
     /// <summary>The counts from sums kept in millionths.</summary>
-    public static BaseRate FromMicro(long activeCards, long compromisedMicro, long strongMicro) =>
-        new(activeCards, compromisedMicro / 1_000_000.0, strongMicro / 1_000_000.0);
+    public static BaseRate FromMicro(long activeCards, long compromisedMicro, long strongMicro, long activeTerminals) =>
+        new(activeCards, compromisedMicro / 1_000_000.0, strongMicro / 1_000_000.0, activeTerminals);
 }
