@@ -30,20 +30,15 @@ public static class Luhn
     /// <summary>The check digit that makes <paramref name="payload"/> followed by it pass the check.</summary>
     public static char CheckDigit(ReadOnlySpan<char> payload)
     {
-        var sum = 0;
-        var doubled = true; // the check digit will take the rightmost place, so the last payload digit is doubled
-        for (var i = payload.Length - 1; i >= 0; i--)
+        // Exactly one of the ten digits completes a valid number; trying them keeps one implementation of the check.
+        Span<char> number = stackalloc char[payload.Length + 1];
+        payload.CopyTo(number);
+        for (var digit = '0'; digit <= '9'; digit++)
         {
-            var d = payload[i] - '0';
-            if (doubled)
-            {
-                d *= 2;
-                if (d > 9)
-                    d -= 9;
-            }
-            sum += d;
-            doubled = !doubled;
+            number[^1] = digit;
+            if (IsValid(number))
+                return digit;
         }
-        return (char)('0' + (10 - sum % 10) % 10);
+        throw new ArgumentException("the payload must be digits", nameof(payload));
     }
 }

@@ -11,12 +11,9 @@ public static class FraudReportReader
     /// <summary>Reads and validates one record.</summary>
     public static RecordResult<FraudReport> Read(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
-        if (context.Tokenizer is null || !TypedCheck.MentionsPan(utf8Json))
-        {
-            if (TypedCheck.TryDeserialize(utf8Json, ContractsJsonContext.Default.FraudReport) is { } fast && TypedCheck.IsValid(fast, context))
-                return new(fast, []);
-        }
-        return ReadThoroughly(utf8Json, context);
+        return TypedCheck.TryFast(utf8Json, context, ContractsJsonContext.Default.FraudReport, TypedCheck.IsValid) is { } fast
+            ? new(fast, [])
+            : ReadThoroughly(utf8Json, context);
     }
 
     /// <summary>The thorough path: walks the document and names every problem (and tokenises a PAN at the edge).</summary>

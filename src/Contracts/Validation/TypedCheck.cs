@@ -11,6 +11,10 @@ namespace SkimGuard.Contracts.Validation;
 /// </summary>
 internal static class TypedCheck
 {
+    /// <summary>The record when the fast path accepts it (no PAN to tokenise, strict deserialisation, every rule kept), else null.</summary>
+    public static T? TryFast<T>(ReadOnlyMemory<byte> utf8, ReadContext context, JsonTypeInfo<T> typeInfo, Func<T, ReadContext, bool> isValid) where T : class =>
+        (context.Tokenizer is null || !MentionsPan(utf8)) && TryDeserialize(utf8, typeInfo) is { } record && isValid(record, context) ? record : null;
+
     public static T? TryDeserialize<T>(ReadOnlyMemory<byte> utf8, JsonTypeInfo<T> typeInfo) where T : class
     {
         try
