@@ -26,7 +26,9 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         if (WindowScan.Best(terminal, baseRate, options) is not { } best)
             return;
         var existing = await store.GetAlertAsync(terminalId, cancellationToken);
-        var ongoing = existing is not null && existing.UpdatedAt >= now - options.LookBack;
+        // Later evidence updates the terminal's alert while it is recent, or whenever it is about the same skimmer period.
+        var ongoing = existing is not null
+            && (existing.UpdatedAt >= now - options.LookBack || (EventDay.Start(best.FromDay) < existing.WindowTo && EventDay.Start(best.ToDay + 1) > existing.WindowFrom));
         if (!ongoing && best.PValue > options.AlertPValue(rate.ActiveTerminals))
             return;
         if (ongoing && SameFinding(existing!, best))
