@@ -24,7 +24,7 @@ internal static class SimulatorBenchmark
         var simulateOnly = counting.Records / runSeconds;
 
         Console.Error.WriteLine($"to files in {folder} ...");
-        var (fileWorldSeconds, fileSeconds) = Time(options, sim => SimulationFiles.Write(sim, folder));
+        var (_, fileSeconds) = Time(options, sim => SimulationFiles.Write(sim, folder));
         var bytes = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
         var toFiles = counting.Records / fileSeconds;
         var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
@@ -55,7 +55,6 @@ internal static class SimulatorBenchmark
         Directory.CreateDirectory(Path.GetDirectoryName(report)!);
         File.WriteAllLines(report, lines);
         Console.WriteLine(string.Join('\n', lines));
-        _ = fileWorldSeconds;
         return 0;
     }
 

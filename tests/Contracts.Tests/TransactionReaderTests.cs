@@ -239,3 +239,18 @@ public sealed class ReaderPathAgreementTests
         Assert.True(TypedCheck.TryDeserialize(bytes, Json.ContractsJsonContext.Default.Transaction) is { } tx && TypedCheck.IsValid(tx, Samples.Context()));
     }
 }
+
+public sealed class InvalidJsonMessageTests
+{
+    [Fact]
+    public void AJsonErrorGivesThePositionButNeverQuotesTheInput()
+    {
+        var result = TransactionReader.Read(System.Text.Encoding.UTF8.GetBytes("{\"pan\": 4111111111111111x}"), Samples.Context());
+
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(ProblemCodes.InvalidJson, problem.Code);
+        Assert.Contains("byte", problem.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("411", problem.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("'", problem.Reason, StringComparison.Ordinal);
+    }
+}

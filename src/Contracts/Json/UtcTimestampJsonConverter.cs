@@ -63,11 +63,4 @@ public static class RfcTimestamp
         utc.TryFormat(destination, out var written, format, CultureInfo.InvariantCulture);
         return written;
     }
-
-    /// <summary>The timestamp as RFC 3339 text in UTC.</summary>
-    public static string ToText(DateTimeOffset value)
-    {
-        Span<byte> buffer = stackalloc byte[40];
-        return System.Text.Encoding.UTF8.GetString(buffer[..Format(value, buffer)]);
-    }
 }

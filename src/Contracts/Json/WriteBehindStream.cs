@@ -18,7 +18,7 @@ internal sealed class WriteBehindStream : Stream
     private readonly Thread _writer;
     private byte[] _current = new byte[BufferSize];
     private int _length;
-    private Exception? _failure;
+    private volatile Exception? _failure; // set by the writer thread, read by the caller's
     private bool _disposed;
 
     public WriteBehindStream(Stream inner)

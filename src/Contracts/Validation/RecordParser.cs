@@ -24,8 +24,9 @@ internal static class RecordParser
         }
         catch (JsonException ex)
         {
-            // The parser's message names the position, never the content, so it is safe to pass on.
-            problems.Add(new("$", "invalid_json", ProblemCodes.InvalidJson, $"not valid JSON: {ex.Message}"));
+            // Only the position: the parser's own message can quote the offending input, which could be part of a PAN.
+            problems.Add(new("$", "invalid_json", ProblemCodes.InvalidJson,
+                $"not valid JSON (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})"));
             return null;
         }
         if (document.RootElement.ValueKind == JsonValueKind.Object)
