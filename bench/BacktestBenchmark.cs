@@ -33,10 +33,16 @@ internal static class BacktestBenchmark
 
         Console.Error.WriteLine($"backtest over {folder} ...");
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var pausedBefore = GC.GetTotalPauseDuration();
+        var collectionsBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2));
         var result = await new Backtest(new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile))).RunAsync(transactions, reports,
-            progress: new Progress<BacktestProgress>(p => Console.Error.Write($"\r{p.Events:N0} events, {p.Events / p.Elapsed.TotalSeconds:N0}/s   ")));
+            progress: new Progress<BacktestProgress>(p => Console.Error.Write($"\r{p.EventTime:yyyy-MM-dd} {p.Events:N0} events, {p.Events / p.Elapsed.TotalSeconds:N0}/s, GC paused {GC.GetTotalPauseDuration() / p.Elapsed:P0}   ")));
         var allocatedPerEvent = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)result.Events;
         var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1e6;
+        var pausedShare = (GC.GetTotalPauseDuration() - pausedBefore) / result.Elapsed;
+        var collections = $"{GC.CollectionCount(0) - collectionsBefore.Gen0:N0} / {GC.CollectionCount(1) - collectionsBefore.Gen1:N0} / {GC.CollectionCount(2) - collectionsBefore.Gen2:N0}";
+        var gcSettings = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase))
+            .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").DefaultIfEmpty("none").ToList();
         Console.Error.WriteLine();
 
         Console.Error.WriteLine("engine alone on 1,000,000 parsed transactions ...");
@@ -63,6 +69,9 @@ internal static class BacktestBenchmark
             $"| cards held at the end (state is bounded by the look-back) | {result.CardsInStoreAtEnd:N0} |",
             $"| terminal scans / explained away / alerts | {result.Counters.Scans:N0} / {result.Counters.ExplainedAway:N0} / {result.Alerts.Count} |",
             $"| allocated per event, whole run (parsing included) | {allocatedPerEvent:N0} B |",
+            $"| time with threads paused by the garbage collector | {pausedShare:P0} |",
+            $"| collections gen0 / gen1 / gen2 | {collections} |",
+            $"| GC settings from the environment | {string.Join(' ', gcSettings)} |",
             $"| engine alone, transactions already parsed | {engineRate:N0} per second, {engineBytes:N0} B allocated per transaction |",
             "",
             "The replay parses the transaction feed on a second thread (ReadAhead), so parsing and the engine run on the two cores.",

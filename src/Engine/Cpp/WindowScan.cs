@@ -103,44 +103,54 @@ public static class WindowScan
     }
 
     /// <summary>
-    /// n for the candidate periods: distinct cards that used the terminal on their days. Each card's days become one
-    /// bit mask (one hash lookup per day it came, over the days the candidates cover); a card counts in a period when
-    /// its first day on or after the period's start is no later than the period's end.
+    /// n for the candidate periods: distinct cards that used the terminal on their days. One pass over the days in
+    /// order, remembering the last day each card came: after day e, the cards that came in [s, e] are exactly those
+    /// last seen on or after s, so each candidate ending on e is a short sum over a per-day count. One hash update per
+    /// card visit, whatever the number of candidates.
     /// </summary>
     private static Dictionary<(int From, int To), int> DistinctVisitors(TerminalHistory terminal, List<Window> candidates, int maxWindowDays)
     {
         var firstDay = candidates.Min(w => w.From);
         var lastDay = candidates.Max(w => w.To);
-        var masks = new Dictionary<string, UInt128>(StringComparer.Ordinal);
-        foreach (var (day, cards) in terminal.CardsByDay)
+        var wanted = candidates.Select(w => (w.From, w.To)).ToHashSet();
+        var lastSeenByNumber = new Dictionary<int, int>();
+        var lastSeenByToken = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cardsLastSeenOn = new int[lastDay - firstDay + 1];
+        var distinct = new Dictionary<(int, int), int>(wanted.Count);
+        for (var day = firstDay; day <= lastDay; day++)
         {
-            if (day < firstDay || day > lastDay)
-                continue;
-            foreach (var card in cards)
-                CollectionsMarshal.GetValueRefOrAddDefault(masks, card.Token, out _) |= UInt128.One << (day - firstDay);
-        }
-        var starts = candidates.Select(w => w.From).Distinct().Order().ToArray();
-        var firstSeen = new int[starts.Length, maxWindowDays];
-        foreach (var mask in masks.Values)
-        {
-            for (var i = 0; i < starts.Length; i++)
+            if (terminal.CardsByDay.TryGetValue(day, out var cards))
             {
-                var rest = mask >> (starts[i] - firstDay);
-                if (rest == UInt128.Zero)
-                    break; // no visit on or after this start, nor after any later one
-                var offset = (int)UInt128.TrailingZeroCount(rest);
-                if (offset < maxWindowDays)
-                    firstSeen[i, offset]++;
+                if (cards is INumberedCardCollection numbered)
+                {
+                    foreach (var number in numbered.Numbers)
+                        Seen(lastSeenByNumber, number, day, firstDay, cardsLastSeenOn);
+                }
+                else
+                {
+                    foreach (var card in cards)
+                        Seen(lastSeenByToken, card.Token, day, firstDay, cardsLastSeenOn);
+                }
+            }
+            var running = 0;
+            for (var from = day; from >= firstDay && from > day - maxWindowDays; from--)
+            {
+                running += cardsLastSeenOn[from - firstDay];
+                if (wanted.Contains((from, day)))
+                    distinct[(from, day)] = running;
             }
         }
-        var distinct = new Dictionary<(int, int), int>();
-        for (var i = 0; i < starts.Length; i++)
-        {
-            var running = 0;
-            for (var offset = 0; offset < maxWindowDays; offset++)
-                distinct[(starts[i], starts[i] + offset)] = running += firstSeen[i, offset];
-        }
         return distinct;
+    }
+
+    /// <summary>Moves a card's last-seen day to <paramref name="day"/>, keeping the count of cards last seen on each day.</summary>
+    private static void Seen<TCard>(Dictionary<TCard, int> lastSeen, TCard card, int day, int firstDay, int[] cardsLastSeenOn) where TCard : notnull
+    {
+        ref var seen = ref CollectionsMarshal.GetValueRefOrAddDefault(lastSeen, card, out var known);
+        if (known)
+            cardsLastSeenOn[seen - firstDay]--;
+        seen = day;
+        cardsLastSeenOn[day - firstDay]++;
     }
 
     /// <summary>A candidate period: weighted k over all marks and over strong ones, the strong cards, all compromised cards.</summary>

@@ -17,6 +17,16 @@ public sealed record TerminalHistory(
     IReadOnlyDictionary<int, IReadOnlyCollection<CardRef>> CardsByDay,
     IReadOnlyCollection<CompromisedVisitor> Compromised);
 
+/// <summary>
+/// A day's cards that a store can also give as numbers, each naming one card within one <see cref="TerminalHistory"/>:
+/// counting distinct cards by number avoids hashing tokens, the costliest part of a terminal scan.
+/// </summary>
+public interface INumberedCardCollection : IReadOnlyCollection<CardRef>
+{
+    /// <summary>The cards' numbers.</summary>
+    HashSet<int> Numbers { get; }
+}
+
 /// <summary>A card and its issuing bank, so that cards at risk can go to their own bank.</summary>
 /// <param name="Token">The card token.</param>
 /// <param name="BankId">The issuer.</param>
