@@ -24,15 +24,52 @@ public abstract class WindowStoreContract
         new(card, "sbi", weight, signal, FraudType.Counterfeit, firstFraud, firstFraud.AddDays(2), new CashoutPlace("ATM-DEL-001", "IN", 28.6, 77.2), Strong: weight >= 0.5);
 
     [Fact]
-    public async Task AnEventKeyIsAppliedOnce()
+    public async Task AnEventKeyIsAppliedOnceMarked()
     {
         var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
 
-        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "1"), T0, TestContext.Current.CancellationToken));
-        Assert.False(await store.TryMarkAppliedAsync(new('t', "sbi", "1"), T0, TestContext.Current.CancellationToken));
-        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "2"), T0, TestContext.Current.CancellationToken));
-        Assert.True(await store.TryMarkAppliedAsync(new('r', "sbi", "1"), T0, TestContext.Current.CancellationToken));
-        Assert.True(await store.TryMarkAppliedAsync(new('t', "hdfc", "1"), T0, TestContext.Current.CancellationToken));
+        Assert.False(await store.IsAppliedAsync(new('t', "sbi", "1"), T0, ct));
+        await store.MarkAppliedAsync(new('t', "sbi", "1"), T0, ct);
+
+        Assert.True(await store.IsAppliedAsync(new('t', "sbi", "1"), T0, ct));
+        Assert.False(await store.IsAppliedAsync(new('t', "sbi", "2"), T0, ct));
+        Assert.False(await store.IsAppliedAsync(new('r', "sbi", "1"), T0, ct));
+        Assert.False(await store.IsAppliedAsync(new('t', "hdfc", "1"), T0, ct));
+    }
+
+    [Fact]
+    public async Task ABatchReadAheadKnowsWhatEarlierBatchesAppliedAndWhatItAppliesItself()
+    {
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        EventKey first = new('t', "sbi", "1"), second = new('t', "sbi", "2");
+        await store.BeginBatchAsync([(first, T0)], ct);
+        await store.MarkAppliedAsync(first, T0, ct);
+        await store.CommitBatchAsync(ct);
+
+        await store.BeginBatchAsync([(first, T0), (second, T0), (second, T0)], ct);
+
+        Assert.True(await store.IsAppliedAsync(first, T0, ct));
+        Assert.False(await store.IsAppliedAsync(second, T0, ct));
+        await store.MarkAppliedAsync(second, T0, ct);
+        Assert.True(await store.IsAppliedAsync(second, T0, ct)); // a duplicate inside the batch
+        await store.CommitBatchAsync(ct);
+        Assert.True(await store.IsAppliedAsync(second, T0, ct));
+    }
+
+    [Fact]
+    public async Task TheRescanScheduleIsSavedReplacedAndRemoved()
+    {
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await store.SaveRescanAsync(new RescanEntry("ATM-1", T0, null), ct);
+        await store.SaveRescanAsync(new RescanEntry("ATM-2", T0, T0.AddHours(1)), ct);
+        await store.SaveRescanAsync(new RescanEntry("ATM-1", T0.AddHours(2), T0.AddHours(3)), ct);
+        await store.RemoveRescansAsync(["ATM-2"], ct);
+        await store.CommitBatchAsync(ct);
+
+        Assert.Equal([new RescanEntry("ATM-1", T0.AddHours(2), T0.AddHours(3))], await store.GetRescansAsync(ct));
     }
 
     [Fact]
@@ -187,7 +224,8 @@ public abstract class WindowStoreContract
         await store.AddVisitAsync(Visit("both", "ATM-1", T0), TestContext.Current.CancellationToken);
         await store.AddVisitAsync(Visit("both", "ATM-1", T0.AddDays(10)), TestContext.Current.CancellationToken);
         await store.UpsertCompromisedVisitorAsync("ATM-1", new CompromisedVisitor(Mark("old", 1, T0.AddDays(3)), [T0]), TestContext.Current.CancellationToken);
-        await store.TryMarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken);
+        await store.MarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken);
+        await store.CommitBatchAsync(TestContext.Current.CancellationToken);
 
         await store.ExpireAsync(Day0 + 5, Day0 + 5, TestContext.Current.CancellationToken);
 
@@ -199,7 +237,7 @@ public abstract class WindowStoreContract
         var rate = await store.GetBaseRateAsync(Day0 - 100, Day0 + 100, TestContext.Current.CancellationToken);
         Assert.Equal((1, 1), (rate.ActiveCards, rate.ActiveTerminals));
         // An applied key past its horizon is forgotten: the dedupe window is bounded too.
-        Assert.True(await store.TryMarkAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken));
+        Assert.False(await store.IsAppliedAsync(new('t', "sbi", "old"), T0, TestContext.Current.CancellationToken));
     }
 }
 

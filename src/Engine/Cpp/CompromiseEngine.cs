@@ -1,5 +1,6 @@
 using SkimGuard.Contracts;
 using SkimGuard.Contracts.Registry;
+using SkimGuard.Engine.Replay;
 using SkimGuard.Engine.Windows;
 
 namespace SkimGuard.Engine.Cpp;
@@ -22,19 +23,58 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     /// <summary>Raised when a mark becomes a card's strongest (for metrics and for measuring the signature's precision).</summary>
     public event Action<CompromiseMark>? CardMarked;
 
+    /// <summary>
+    /// Applies a batch of events in order as one unit: the store reads ahead which of them were applied, the events
+    /// run, the sink makes what they published durable, and only then does the store commit (marking them applied).
+    /// A crash anywhere before the commit replays the whole batch, and every write it repeats is idempotent.
+    /// Returns how many of each kind were new and how many were applied before. <paramref name="rescansDueBy"/> also runs the deferred rescans due by then
+    /// (the detector passes the wall clock when it is idle, so a rescan due at 10:00 runs at 10:00 without new traffic).
+    /// </summary>
+    public async ValueTask<BatchOutcome> ProcessBatchAsync(IReadOnlyList<ReplayEvent> events, DateTimeOffset? rescansDueBy = null, CancellationToken cancellationToken = default)
+    {
+        await store.BeginBatchAsync([.. events.Select(e => (e.Key, e.Time))], cancellationToken);
+        var outcome = new BatchOutcome();
+        foreach (var e in events)
+        {
+            if (e.Transaction is { } tx)
+            {
+                if (await ProcessAsync(tx, cancellationToken))
+                    outcome.Transactions++;
+                else
+                    outcome.DuplicateTransactions++;
+            }
+            else if (await ProcessAsync(e.Report!, cancellationToken))
+                outcome.Reports++;
+            else
+                outcome.DuplicateReports++;
+        }
+        if (rescansDueBy is { } dueBy)
+            await FlushRescansAsync(dueBy, cancellationToken);
+        await sink.FlushAsync(cancellationToken);
+        await store.CommitBatchAsync(cancellationToken);
+        return outcome;
+    }
+
     /// <summary>Applies a transaction; false when it was applied before.</summary>
     public async ValueTask<bool> ProcessAsync(Transaction tx, CancellationToken cancellationToken = default)
     {
         await AdvanceToAsync(tx.Timestamp, cancellationToken);
-        if (!await store.TryMarkAppliedAsync(EventKey.Of(tx), tx.Timestamp, cancellationToken))
+        var key = EventKey.Of(tx);
+        if (await store.IsAppliedAsync(key, tx.Timestamp, cancellationToken))
         {
             Counters.Duplicates++;
             return false;
         }
         Counters.Transactions++;
         // Only a card read at a terminal can be skimmed there; declined reads count too, the skimmer saw the card.
-        if (!tx.IsCardPresent)
-            return true;
+        if (tx.IsCardPresent)
+            await ApplyCardPresentAsync(tx, cancellationToken);
+        await store.MarkAppliedAsync(key, tx.Timestamp, cancellationToken);
+        return true;
+    }
+
+    private async ValueTask ApplyCardPresentAsync(Transaction tx, CancellationToken cancellationToken)
+    {
         if (CounterfeitSignature.IsCandidate(tx) && await store.GetCardAsync(tx.CardToken, cancellationToken) is { Mark: null } history
             && CounterfeitSignature.Matches(tx, history, options))
         {
@@ -45,14 +85,14 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
             await MarkAndRescanAsync(mark, history, tx.Timestamp, cancellationToken);
         }
         await store.AddVisitAsync(new CardVisit(tx.CardToken, tx.BankId, tx.TerminalId, tx.TerminalType, tx.Timestamp, tx.Lat, tx.Lon, tx.Country), cancellationToken);
-        return true;
     }
 
     /// <summary>Applies a fraud report at its reported_at; false when it was applied before.</summary>
     public async ValueTask<bool> ProcessAsync(FraudReport report, CancellationToken cancellationToken = default)
     {
         await AdvanceToAsync(report.ReportedAt, cancellationToken);
-        if (!await store.TryMarkAppliedAsync(EventKey.Of(report), report.ReportedAt, cancellationToken))
+        var key = EventKey.Of(report);
+        if (await store.IsAppliedAsync(key, report.ReportedAt, cancellationToken))
         {
             Counters.Duplicates++;
             return false;
@@ -63,6 +103,7 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         var mark = new CompromiseMark(report.CardToken, report.BankId, weight, Signals.FraudReport,
             report.FraudType, report.FirstFraudAt ?? report.ReportedAt, report.ReportedAt, history.Mark?.Cashout, weight >= options.StrongEvidenceWeight);
         await MarkAndRescanAsync(mark, history, report.ReportedAt, cancellationToken);
+        await store.MarkAppliedAsync(key, report.ReportedAt, cancellationToken);
         return true;
     }
 
@@ -84,8 +125,10 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         foreach (var visits in exposures)
         {
             await store.UpsertCompromisedVisitorAsync(visits.Key, new CompromisedVisitor(mark, [.. visits.Select(v => v.Time)]), cancellationToken);
+            // The schedule is saved after the scan it records, so a crash in between repeats the scan, never loses it.
             if (_rescans.Request(visits.Key, now))
                 await _alerts.RescanAsync(visits.Key, now, cancellationToken);
+            await store.SaveRescanAsync(_rescans.EntryOf(visits.Key), cancellationToken);
         }
     }
 
@@ -96,7 +139,20 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     public async ValueTask FlushRescansAsync(DateTimeOffset until, CancellationToken cancellationToken = default)
     {
         while (_rescans.TryTakeDue(until, out var terminalId, out var due))
+        {
             await _alerts.RescanAsync(terminalId, due, cancellationToken);
+            await store.SaveRescanAsync(_rescans.EntryOf(terminalId), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Takes up the rescan schedule kept in the store, so that an engine restarted after a crash, or a second one
+    /// sharing the store, rescans when an uninterrupted engine would have.
+    /// </summary>
+    public async ValueTask LoadScheduleAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var entry in await store.GetRescansAsync(cancellationToken))
+            _rescans.Restore(entry);
     }
 
     /// <summary>
@@ -111,6 +167,24 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
             return;
         _expiredOnDay = today;
         await store.ExpireAsync(today - options.RetentionDays, today - (int)Math.Ceiling(options.DedupeWindow.TotalDays), cancellationToken);
-        _rescans.Forget(now - options.RescanInterval);
+        var forgotten = _rescans.Forget(now - options.RescanInterval);
+        if (forgotten.Count > 0)
+            await store.RemoveRescansAsync(forgotten, cancellationToken);
     }
+}
+
+/// <summary>What a batch did: new events of each kind, and events applied before (redelivered or resent).</summary>
+public sealed class BatchOutcome
+{
+    /// <summary>Transactions applied for the first time.</summary>
+    public int Transactions { get; set; }
+
+    /// <summary>Reports applied for the first time.</summary>
+    public int Reports { get; set; }
+
+    /// <summary>Transactions already applied before.</summary>
+    public int DuplicateTransactions { get; set; }
+
+    /// <summary>Reports already applied before.</summary>
+    public int DuplicateReports { get; set; }
 }

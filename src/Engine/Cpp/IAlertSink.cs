@@ -10,4 +10,7 @@ public interface IAlertSink
 
     /// <summary>One bank's cards at risk for an alert.</summary>
     ValueTask PublishAsync(CardsAtRisk cardsAtRisk, CancellationToken cancellationToken);
+
+    /// <summary>Waits until everything published so far is durable (for Kafka: acknowledged by the brokers).</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

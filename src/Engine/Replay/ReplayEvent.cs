@@ -8,6 +8,9 @@ public readonly record struct ReplayEvent(Transaction? Transaction, FraudReport?
     /// <summary>When the event happens in event time.</summary>
     public DateTimeOffset Time => Transaction?.Timestamp ?? Report!.ReportedAt;
 
+    /// <summary>The event's identity for idempotency.</summary>
+    public Cpp.EventKey Key => Transaction is { } tx ? Cpp.EventKey.Of(tx) : Cpp.EventKey.Of(Report!);
+
     /// <summary>Wraps a transaction.</summary>
     public static ReplayEvent Of(Transaction transaction) => new(transaction, null);
 

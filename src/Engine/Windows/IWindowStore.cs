@@ -4,13 +4,35 @@ namespace SkimGuard.Engine.Windows;
 /// The state the CPP engine keeps, bounded by the look-back window: per card its recent visits and compromise
 /// mark; per terminal the distinct cards of each day and its compromised visitors; globally the active and
 /// compromised cards per day for the base rate; the keys of events already applied; the alerts raised.
-/// Every write is idempotent (set or max semantics), so replaying an event changes nothing.
+/// Every write is idempotent (set or max semantics), so replaying an event changes nothing, and an event is marked
+/// applied only after its writes, so a crash part-way through one replays it whole.
 /// The in-process store and the Redis store pass the same contract tests.
 /// </summary>
 public interface IWindowStore
 {
-    /// <summary>Records that the event with this key (bank and txn id, or report id) was applied; false if it already was.</summary>
-    ValueTask<bool> TryMarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Starts a batch of events: a remote store reads ahead what it will need (which of the events were applied) and
+    /// may hold its writes until <see cref="CommitBatchAsync"/>. An in-memory store has nothing to do.
+    /// </summary>
+    ValueTask BeginBatchAsync(IReadOnlyList<(Cpp.EventKey Key, DateTimeOffset Time)> events, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Makes every write of the batch durable before the caller acknowledges its input (stores Kafka offsets).</summary>
+    ValueTask CommitBatchAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Whether the event with this key (bank and txn id, or report id) was applied already.</summary>
+    ValueTask<bool> IsAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the event was applied; the engine calls it after the event's last write.</summary>
+    ValueTask MarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default);
+
+    /// <summary>The rescan schedule (last scan and pending due time per terminal), read when an engine starts.</summary>
+    ValueTask<IReadOnlyList<Cpp.RescanEntry>> GetRescansAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Saves a terminal's entry of the rescan schedule.</summary>
+    ValueTask SaveRescanAsync(Cpp.RescanEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes terminals' entries from the rescan schedule.</summary>
+    ValueTask RemoveRescansAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default);
 
     /// <summary>A card's visits and mark, or an empty history for a card never seen.</summary>
     ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default);

@@ -23,6 +23,7 @@ public sealed class InProcessWindowStore : IWindowStore
     private readonly Dictionary<int, long> _strongMicroByDay = [];
     private readonly Dictionary<string, Contracts.AtmAlert> _alerts = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Alert, string Bank), HashSet<string>> _cardsSent = [];
+    private readonly Dictionary<string, Cpp.RescanEntry> _rescans = new(StringComparer.Ordinal);
 
     /// <summary>Cards with state, for tests and memory reports.</summary>
     public int CardCount => _cardIds.Count;
@@ -31,12 +32,35 @@ public sealed class InProcessWindowStore : IWindowStore
     public long VisitCount => _cards.Sum(c => (long)(c?.Visits.Count ?? 0));
 
     /// <inheritdoc />
-    public ValueTask<bool> TryMarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
+    public ValueTask<bool> IsAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_appliedByDay.TryGetValue(EventDay.Of(eventTime), out var keys) && keys.Contains(eventKey.Hash64()));
+
+    /// <inheritdoc />
+    public ValueTask MarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
     {
-        var day = EventDay.Of(eventTime);
-        ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedByDay, day, out _);
+        ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedByDay, EventDay.Of(eventTime), out _);
         keys ??= [];
-        return ValueTask.FromResult(keys.Add(eventKey.Hash64()));
+        keys.Add(eventKey.Hash64());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<Cpp.RescanEntry>> GetRescansAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<Cpp.RescanEntry>>([.. _rescans.Values]);
+
+    /// <inheritdoc />
+    public ValueTask SaveRescanAsync(Cpp.RescanEntry entry, CancellationToken cancellationToken = default)
+    {
+        _rescans[entry.TerminalId] = entry;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveRescansAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var terminalId in terminalIds)
+            _rescans.Remove(terminalId);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -253,9 +277,11 @@ public sealed class InProcessWindowStore : IWindowStore
     }
 
     /// <summary>A day's cards as <see cref="CardRef"/>s, read through without copying the set.</summary>
-    private sealed class CardSetView(HashSet<int> ids, List<CardState?> cards) : IReadOnlyCollection<CardRef>
+    private sealed class CardSetView(HashSet<int> ids, List<CardState?> cards) : INumberedCardCollection
     {
         public int Count => ids.Count;
+
+        public HashSet<int> Numbers => ids;
 
         public IEnumerator<CardRef> GetEnumerator()
         {
