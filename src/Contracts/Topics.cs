@@ -21,3 +21,22 @@ public static class Topics
     /// <summary>Each bank's cards at risk, keyed by bank.</summary>
     public const string CardsAtRisk = "skimguard.cards-at-risk.v1";
 }
+
+/// <summary>
+/// The headers of a message on <see cref="Topics.Rejected"/>. Its value is the original bytes, untouched (a PAN
+/// cannot be in them: the edge refuses such records before they reach any topic, and the reason never quotes a value).
+/// </summary>
+public static class RejectedHeaders
+{
+    /// <summary>Every problem as "field: reason", joined with "; ".</summary>
+    public const string Reason = "skimguard-reason";
+
+    /// <summary>The problems' stable codes, comma-separated (see ProblemCodes).</summary>
+    public const string Codes = "skimguard-codes";
+
+    /// <summary>Where the record came from: "topic/partition/offset", or "http" at the ingest API.</summary>
+    public const string Source = "skimguard-source";
+
+    /// <summary>Present when the original was too large to keep whole: its length in bytes (the value holds its start).</summary>
+    public const string TruncatedFrom = "skimguard-truncated-from";
+}

@@ -76,6 +76,15 @@ public sealed class CardTokenizerTests
     }
 
     [Fact]
+    public void MaskPansHidesCardNumbersAndKeepsEveryOtherByte()
+    {
+        var masked = PanScanner.MaskPans("{\"pan\":\"4111111111111111\",\"txn_id\":\"4111111111111112\",\"amount\":12345}"u8);
+
+        // The Luhn-valid run is masked; a same-length id that fails Luhn and a short number are kept as sent.
+        Assert.Equal("{\"pan\":\"****************\",\"txn_id\":\"4111111111111112\",\"amount\":12345}", System.Text.Encoding.UTF8.GetString(masked));
+    }
+
+    [Fact]
     public void LuhnCheckDigitCompletesAValidNumber()
     {
         Assert.Equal('1', Luhn.CheckDigit("411111111111111"));

@@ -1,4 +1,5 @@
 using SkimGuard.Detector.Redis;
+using SkimGuard.Engine.Cpp;
 using SkimGuard.Engine.Windows;
 using SkimGuard.TestSupport;
 using StackExchange.Redis;
@@ -27,17 +28,19 @@ public sealed class RedisWindowStoreTests(RedisFixture redis) : WindowStoreContr
         var prefix = $"ttl-{Guid.NewGuid():N}";
         var store = new RedisWindowStore(_connection!, new RedisKeys(prefix), TimeSpan.FromDays(60), TimeSpan.FromDays(7));
         var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-        await store.TryMarkAppliedAsync(new('t', "sbi", "1"), at, TestContext.Current.CancellationToken);
+        await store.MarkAppliedAsync(new('t', "sbi", "1"), at, TestContext.Current.CancellationToken);
+        await store.SaveRescanAsync(new RescanEntry("ATM-1", at, null), TestContext.Current.CancellationToken);
         await store.AddVisitAsync(new CardVisit("c1", "sbi", "ATM-1", SkimGuard.Contracts.TerminalType.Atm, at, 19.3, 72.8, "IN"), TestContext.Current.CancellationToken);
         await store.MarkCompromisedAsync(new CompromiseMark("c1", "sbi", 1, Signals.FraudReport, SkimGuard.Contracts.FraudType.Counterfeit, at.AddDays(3), at.AddDays(4), null, Strong: true), TestContext.Current.CancellationToken);
         await store.UpsertCompromisedVisitorAsync("ATM-1", new CompromisedVisitor(new CompromiseMark("c1", "sbi", 1, Signals.FraudReport, null, at.AddDays(3), at.AddDays(4), null), [at]), TestContext.Current.CancellationToken);
         await store.AddCardsSentAsync("a1", "sbi", ["c2"], TestContext.Current.CancellationToken);
         await store.SaveAlertAsync(Alerts.Sample("ATM-1", at), TestContext.Current.CancellationToken);
+        await store.CommitBatchAsync(TestContext.Current.CancellationToken);
 
         var server = _connection!.GetServer(_connection.GetEndPoints()[0]);
         var written = server.Keys(pattern: $"{prefix}:*").ToList();
 
-        Assert.True(written.Count >= 11, $"{written.Count} keys");
+        Assert.True(written.Count >= 12, $"{written.Count} keys");
         Assert.All(written, key => Assert.NotNull(_connection.GetDatabase().KeyTimeToLive(key)));
     }
 }

@@ -4,6 +4,7 @@ using SkimGuard.Contracts.Json;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Detector.Redis;
 using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Replay;
 using SkimGuard.Engine.Windows;
 using SkimGuard.Simulator;
 using SkimGuard.TestSupport;
@@ -34,24 +35,19 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     {
         var sink = new Outputs();
         var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty);
-        foreach (var e in events.Items)
-        {
-            if (e is Transaction tx)
-                await engine.ProcessAsync(tx, TestContext.Current.CancellationToken);
-            else
-                await engine.ProcessAsync((FraudReport)e, TestContext.Current.CancellationToken);
-        }
+        foreach (var batch in events.Items.Chunk(500))
+            await engine.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
         await engine.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
         return sink;
     }
 
     private sealed class EventList : ISimulationSink
     {
-        public List<object> Items { get; } = [];
+        public List<ReplayEvent> Items { get; } = [];
 
-        public void Transaction(Transaction transaction) => Items.Add(transaction);
+        public void Transaction(Transaction transaction) => Items.Add(ReplayEvent.Of(transaction));
 
-        public void FraudReport(FraudReport report) => Items.Add(report);
+        public void FraudReport(FraudReport report) => Items.Add(ReplayEvent.Of(report));
     }
 
     private sealed class Outputs : IAlertSink

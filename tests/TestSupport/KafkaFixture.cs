@@ -1,3 +1,5 @@
+using SkimGuard.Detector.Kafka;
+
 namespace SkimGuard.TestSupport;
 
 /// <summary>An xUnit fixture owning one <see cref="MockKafkaCluster"/> for a test class or collection.</summary>

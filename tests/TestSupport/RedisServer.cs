@@ -27,10 +27,11 @@ public sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Stops the server hard (SIGKILL, as a crash would) and starts it again on the same port and data.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the server hard (SIGKILL, as a crash would) and starts it again on the same port and data, after <paramref name="downFor"/>.</summary>
+    public async Task RestartAsync(TimeSpan downFor = default)
     {
         Kill();
+        await Task.Delay(downFor);
         await StartProcessAsync();
     }
 

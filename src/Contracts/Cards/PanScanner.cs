@@ -45,4 +45,34 @@ public static class PanScanner
                 yield return text.Substring(start, length);
         }
     }
+
+    /// <summary>
+    /// A copy of UTF-8 bytes with every run of 13 to 19 digits that passes the Luhn check replaced by asterisks:
+    /// what a rejected record keeps of its original bytes, so that a PAN sent where it must not be is not passed on.
+    /// </summary>
+    public static byte[] MaskPans(ReadOnlySpan<byte> utf8)
+    {
+        var copy = utf8.ToArray();
+        Span<char> digits = stackalloc char[19];
+        var i = 0;
+        while (i < copy.Length)
+        {
+            if (!char.IsAsciiDigit((char)copy[i]))
+            {
+                i++;
+                continue;
+            }
+            var start = i;
+            while (i < copy.Length && char.IsAsciiDigit((char)copy[i]))
+                i++;
+            var length = i - start;
+            if (length is < 13 or > 19)
+                continue;
+            for (var j = 0; j < length; j++)
+                digits[j] = (char)copy[start + j];
+            if (Luhn.IsValid(digits[..length]))
+                copy.AsSpan(start, length).Fill((byte)'*');
+        }
+        return copy;
+    }
 }

@@ -19,6 +19,8 @@ public static class ProblemCodes
 {
     /// <summary>The bytes are not a JSON object.</summary>
     public const string InvalidJson = "invalid_json";
+    /// <summary>The message is larger than a record may be.</summary>
+    public const string TooLarge = "too_large";
     /// <summary>A required field is absent or null.</summary>
     public const string Missing = "missing";
     /// <summary>The JSON type is wrong (a string where a number belongs).</summary>

@@ -46,8 +46,8 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>The cards already sent to a bank for an alert.</summary>
     public RedisKey CardsSent(string alertId, string bankId) => $"{prefix}:{{a:{alertId}}}:sent:{bankId}";
 
-    /// <summary>The store's own settings shared by replicas: the day before which state is expired.</summary>
-    public RedisKey Meta => $"{prefix}:{{meta}}";
+    /// <summary>The engine's rescan schedule (field: the terminal; value: last scan and due time in ticks).</summary>
+    public RedisKey Rescans => $"{prefix}:{{rescan}}";
 
     private static string Day(int day) => day.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SkimGuard.Contracts;
 using SkimGuard.Contracts.Json;
@@ -13,6 +15,18 @@ namespace SkimGuard.Detector.Redis;
 /// a compare-and-set script for marks), and every key expires: state with the retention, applied-event keys with the
 /// dedupe window, both counted from the last write in wall-clock time (event time may be years old in a replay).
 /// Expiry in event time is applied on read: the store remembers the day before which state no longer counts.
+/// </summary>
+/// <summary>
+/// The window store in Redis, shared by every detector replica. Every write is idempotent (set members, hash fields,
+/// a compare-and-set script for marks), and every key expires: state with the retention, applied-event keys with the
+/// dedupe window, both counted from the last write in wall-clock time (event time may be years old in a replay).
+/// Expiry in event time is applied on read: the store remembers the day before which state no longer counts.
+/// <para>
+/// Writes are pipelined: each is sent at once and not awaited, so a batch of events costs one round trip (the read
+/// ahead of which events were applied) plus the commit. Reads that the engine needs mid-batch travel on the same
+/// connection behind the writes sent before them, so they see them. The commit first waits for every state write,
+/// then writes the batch's applied-event keys: an event counts as applied only once all its state is in Redis.
+/// </para>
 /// </summary>
 public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
 {
@@ -35,63 +49,134 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         """);
 
     private readonly IDatabase _db = redis.GetDatabase();
+    private readonly List<Task> _writes = [];
+    // The batch's applied-event keys, written at the commit; and what the read-ahead learnt about the batch's events.
+    private readonly Dictionary<int, HashSet<ulong>> _appliedInBatch = [];
+    private readonly Dictionary<int, HashSet<ulong>> _appliedBefore = [];
+    private readonly Dictionary<int, HashSet<ulong>> _checkedBefore = [];
+    // Last active day of the batch's cards and terminals, sent as one ZADD GT each.
+    private readonly Dictionary<string, int> _activeCards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _activeTerminals = new(StringComparer.Ordinal);
+    // Keys given their TTL by this process: a day set's lifetime is fixed by its day; a terminal's info is refreshed daily.
+    private readonly Dictionary<int, HashSet<string>> _dayKeysWithTtl = [];
+    private readonly Dictionary<string, int> _terminalInfoDay = new(StringComparer.Ordinal);
     private int _stateFromDay = int.MinValue;
 
+    /// <summary>Round trips awaited so far (reads and commits), for the metrics.</summary>
+    public long RoundTrips { get; private set; }
+
+    /// <summary>Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, for the metrics.</summary>
+    public Action<string, TimeSpan>? Timed { get; init; }
+
     /// <inheritdoc />
-    public async ValueTask<bool> TryMarkAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
+    public async ValueTask BeginBatchAsync(IReadOnlyList<(EventKey Key, DateTimeOffset Time)> events, CancellationToken cancellationToken = default)
     {
-        var key = keys.Applied(EventDay.Of(eventTime));
-        var batch = _db.CreateBatch();
-        var added = batch.SetAddAsync(key, (long)eventKey.Hash64());
-        _ = batch.KeyExpireAsync(key, dedupeWindow + TimeSpan.FromDays(1), CommandFlags.FireAndForget);
-        batch.Execute();
-        return await added;
+        var started = Stopwatch.GetTimestamp();
+        _appliedBefore.Clear();
+        _checkedBefore.Clear();
+        var byDay = events.GroupBy(e => EventDay.Of(e.Time), e => e.Key.Hash64()).Select(g => (Day: g.Key, Hashes: g.Distinct().ToArray())).ToList();
+        var lookups = byDay.Select(d => _db.SetContainsAsync(keys.Applied(d.Day), [.. d.Hashes.Select(h => (RedisValue)(long)h)])).ToList();
+        await Task.WhenAll(lookups);
+        RoundTrips++;
+        for (var i = 0; i < byDay.Count; i++)
+        {
+            var (day, hashes) = byDay[i];
+            var found = lookups[i].Result;
+            _checkedBefore[day] = [.. hashes];
+            _appliedBefore[day] = [.. hashes.Where((_, j) => found[j])];
+        }
+        Timed?.Invoke("read_ahead", Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CommitBatchAsync(CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        SendActiveDays();
+        await Task.WhenAll(_writes);
+        _writes.Clear();
+        // Only now, with every state write acknowledged, do the batch's events count as applied.
+        foreach (var (day, hashes) in _appliedInBatch)
+        {
+            var key = keys.Applied(day);
+            _writes.Add(_db.SetAddAsync(key, [.. hashes.Select(h => (RedisValue)(long)h)]));
+            _writes.Add(_db.KeyExpireAsync(key, dedupeWindow + TimeSpan.FromDays(1)));
+        }
+        await Task.WhenAll(_writes);
+        RoundTrips += 2;
+        _writes.Clear();
+        _appliedInBatch.Clear();
+        _appliedBefore.Clear();
+        _checkedBefore.Clear();
+        Timed?.Invoke("commit", Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> IsAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
+    {
+        var day = EventDay.Of(eventTime);
+        var hash = eventKey.Hash64();
+        if (_appliedInBatch.TryGetValue(day, out var inBatch) && inBatch.Contains(hash))
+            return true;
+        if (_checkedBefore.TryGetValue(day, out var checkedKeys) && checkedKeys.Contains(hash))
+            return _appliedBefore[day].Contains(hash);
+        RoundTrips++;
+        return await _db.SetContainsAsync(keys.Applied(day), (long)hash);
+    }
+
+    /// <inheritdoc />
+    public ValueTask MarkAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
+    {
+        ref var hashes = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedInBatch, EventDay.Of(eventTime), out _);
+        hashes ??= [];
+        hashes.Add(eventKey.Hash64());
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
-        var batch = _db.CreateBatch();
-        var visits = batch.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
-        var card = batch.HashGetAsync(keys.Card(cardToken), ["bank", "mark"]);
-        batch.Execute();
-        var fields = await card;
-        var bank = (string?)fields[0] ?? "";
-        var mark = fields[1].IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)fields[1]!, StoreJsonContext.Default.CompromiseMark);
-        return new CardHistory([.. (await visits).Select(v => ParseVisit(cardToken, bank, v!))], mark);
+        var visits = _db.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
+        var mark = _db.HashGetAsync(keys.Card(cardToken), "mark");
+        RoundTrips++;
+        var markJson = await mark;
+        return new CardHistory(
+            [.. (await visits).Select(v => ParseVisit(cardToken, v!))],
+            markJson.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)markJson!, StoreJsonContext.Default.CompromiseMark));
     }
 
     /// <inheritdoc />
-    public async ValueTask AddVisitAsync(CardVisit visit, CancellationToken cancellationToken = default)
+    public ValueTask AddVisitAsync(CardVisit visit, CancellationToken cancellationToken = default)
     {
         var day = EventDay.Of(visit.Time);
-        var batch = _db.CreateBatch();
         var cardVisits = keys.CardVisits(visit.CardToken);
+        _writes.Add(_db.SortedSetAddAsync(cardVisits, VisitMember(visit), visit.Time.UtcTicks));
+        _writes.Add(_db.KeyExpireAsync(cardVisits, retention));
+        // Visits older than the retention are filtered on read; trimming them on one visit in sixteen bounds the set.
+        if (visit.Time.UtcTicks / TimeSpan.TicksPerSecond % 16 == 0)
+            _writes.Add(_db.SortedSetRemoveRangeByScoreAsync(cardVisits, double.NegativeInfinity, StateFromTicks(), Exclude.Stop));
         var terminalDay = keys.TerminalDay(visit.TerminalId, day);
-        Task[] writes =
-        [
-            batch.SortedSetAddAsync(cardVisits, VisitMember(visit), visit.Time.UtcTicks),
-            batch.SortedSetRemoveRangeByScoreAsync(cardVisits, double.NegativeInfinity, StateFromTicks(), Exclude.Stop),
-            batch.KeyExpireAsync(cardVisits, retention),
-            batch.HashSetAsync(keys.Card(visit.CardToken), "bank", visit.BankId),
-            batch.KeyExpireAsync(keys.Card(visit.CardToken), retention),
-            batch.HashSetAsync(keys.Terminal(visit.TerminalId), TerminalFields(visit)),
-            batch.KeyExpireAsync(keys.Terminal(visit.TerminalId), retention),
-            batch.SetAddAsync(terminalDay, $"{visit.BankId}{Separator}{visit.CardToken}"),
-            batch.KeyExpireAsync(terminalDay, retention),
-            // GT keeps the latest day: a late visit cannot move a card back in time (Redis 6.2+).
-            batch.SortedSetAddAsync(keys.ActiveCards, visit.CardToken, day, SortedSetWhen.GreaterThan),
-            batch.KeyExpireAsync(keys.ActiveCards, retention),
-            batch.SortedSetAddAsync(keys.ActiveTerminals, visit.TerminalId, day, SortedSetWhen.GreaterThan),
-            batch.KeyExpireAsync(keys.ActiveTerminals, retention),
-        ];
-        batch.Execute();
-        await Task.WhenAll(writes);
+        _writes.Add(_db.SetAddAsync(terminalDay, $"{visit.BankId}{Separator}{visit.CardToken}"));
+        ref var withTtl = ref CollectionsMarshal.GetValueRefOrAddDefault(_dayKeysWithTtl, day, out _);
+        withTtl ??= new HashSet<string>(StringComparer.Ordinal);
+        if (withTtl.Add(visit.TerminalId))
+            _writes.Add(_db.KeyExpireAsync(terminalDay, retention));
+        ref var infoDay = ref CollectionsMarshal.GetValueRefOrAddDefault(_terminalInfoDay, visit.TerminalId, out var known);
+        if (!known || day > infoDay)
+        {
+            infoDay = day;
+            _writes.Add(_db.HashSetAsync(keys.Terminal(visit.TerminalId), TerminalFields(visit)));
+            _writes.Add(_db.KeyExpireAsync(keys.Terminal(visit.TerminalId), retention));
+        }
+        Latest(_activeCards, visit.CardToken, day);
+        Latest(_activeTerminals, visit.TerminalId, day);
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<CompromiseMark> MarkCompromisedAsync(CompromiseMark mark, CancellationToken cancellationToken = default)
     {
+        RoundTrips++;
         var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KeepStrongerMark, new
         {
             card = keys.Card(mark.CardToken),
@@ -107,25 +192,19 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         if ((int)result[0] == 0)
             return previous!;
         // The base-rate counters live in their own slot, so they are moved by a second command (see docs/detector.md).
-        var batch = _db.CreateBatch();
-        var moves = new List<Task>();
         if (previous is not null)
-            moves.AddRange(MoveWeight(batch, previous, -1));
-        moves.AddRange(MoveWeight(batch, mark, +1));
-        batch.Execute();
-        await Task.WhenAll(moves);
+            MoveWeight(previous, -1);
+        MoveWeight(mark, +1);
         return mark;
     }
 
     /// <inheritdoc />
-    public async ValueTask UpsertCompromisedVisitorAsync(string terminalId, CompromisedVisitor visitor, CancellationToken cancellationToken = default)
+    public ValueTask UpsertCompromisedVisitorAsync(string terminalId, CompromisedVisitor visitor, CancellationToken cancellationToken = default)
     {
         var key = keys.TerminalCompromised(terminalId);
-        var batch = _db.CreateBatch();
-        var set = batch.HashSetAsync(key, visitor.CardToken, JsonSerializer.Serialize(visitor, StoreJsonContext.Default.CompromisedVisitor));
-        var expire = batch.KeyExpireAsync(key, retention);
-        batch.Execute();
-        await Task.WhenAll(set, expire);
+        _writes.Add(_db.HashSetAsync(key, visitor.CardToken, JsonSerializer.Serialize(visitor, StoreJsonContext.Default.CompromisedVisitor)));
+        _writes.Add(_db.KeyExpireAsync(key, retention));
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -139,6 +218,7 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
             .ToList();
         var compromised = batch.HashValuesAsync(keys.TerminalCompromised(terminalId));
         batch.Execute();
+        RoundTrips++;
         var fields = (await info).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
         if (fields.Count == 0)
             return null;
@@ -162,6 +242,7 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     public async ValueTask<BaseRate> GetBaseRateAsync(int fromDay, int toDay, CancellationToken cancellationToken = default)
     {
         fromDay = Math.Max(fromDay, _stateFromDay);
+        SendActiveDays();
         var dayRange = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1)).ToArray();
         if (dayRange.Length == 0)
             return new BaseRate(0, 0, 0, 0);
@@ -172,46 +253,74 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
         var strong = batch.HashGetAsync(keys.StrongWeight, fields);
         batch.Execute();
+        RoundTrips++;
         return BaseRate.FromMicro(await active, Sum(await weights), Sum(await strong), await terminals);
     }
 
     /// <inheritdoc />
     public async ValueTask<AtmAlert?> GetAlertAsync(string terminalId, CancellationToken cancellationToken = default)
     {
+        RoundTrips++;
         var json = await _db.HashGetAsync(keys.Alerts, terminalId);
         return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, ContractsJsonContext.Default.AtmAlert);
     }
 
     /// <inheritdoc />
-    public async ValueTask SaveAlertAsync(AtmAlert alert, CancellationToken cancellationToken = default)
+    public ValueTask SaveAlertAsync(AtmAlert alert, CancellationToken cancellationToken = default)
     {
         // An alert not updated for the look-back is over; the hash lives as long as alerts keep changing.
-        var batch = _db.CreateBatch();
-        var set = batch.HashSetAsync(keys.Alerts, alert.TerminalId, JsonSerializer.Serialize(alert, ContractsJsonContext.Default.AtmAlert));
-        var expire = batch.KeyExpireAsync(keys.Alerts, retention);
-        batch.Execute();
-        await Task.WhenAll(set, expire);
+        _writes.Add(_db.HashSetAsync(keys.Alerts, alert.TerminalId, JsonSerializer.Serialize(alert, ContractsJsonContext.Default.AtmAlert)));
+        _writes.Add(_db.KeyExpireAsync(keys.Alerts, retention));
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlySet<string>> GetCardsSentAsync(string alertId, string bankId, CancellationToken cancellationToken = default) =>
-        (await _db.SetMembersAsync(keys.CardsSent(alertId, bankId))).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+    public async ValueTask<IReadOnlySet<string>> GetCardsSentAsync(string alertId, string bankId, CancellationToken cancellationToken = default)
+    {
+        RoundTrips++;
+        return (await _db.SetMembersAsync(keys.CardsSent(alertId, bankId))).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <inheritdoc />
-    public async ValueTask AddCardsSentAsync(string alertId, string bankId, IEnumerable<string> cardTokens, CancellationToken cancellationToken = default)
+    public ValueTask AddCardsSentAsync(string alertId, string bankId, IEnumerable<string> cardTokens, CancellationToken cancellationToken = default)
     {
         var key = keys.CardsSent(alertId, bankId);
-        var batch = _db.CreateBatch();
-        var add = batch.SetAddAsync(key, [.. cardTokens.Select(t => (RedisValue)t)]);
-        var expire = batch.KeyExpireAsync(key, retention);
-        batch.Execute();
-        await Task.WhenAll(add, expire);
+        _writes.Add(_db.SetAddAsync(key, [.. cardTokens.Select(t => (RedisValue)t)]));
+        _writes.Add(_db.KeyExpireAsync(key, retention));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<RescanEntry>> GetRescansAsync(CancellationToken cancellationToken = default)
+    {
+        RoundTrips++;
+        return [.. (await _db.HashGetAllAsync(keys.Rescans)).Select(e => ParseRescan(e.Name!, e.Value!))];
+    }
+
+    /// <inheritdoc />
+    public ValueTask SaveRescanAsync(RescanEntry entry, CancellationToken cancellationToken = default)
+    {
+        var value = string.Create(CultureInfo.InvariantCulture, $"{entry.LastScan.UtcTicks}{Separator}{entry.Due?.UtcTicks}");
+        _writes.Add(_db.HashSetAsync(keys.Rescans, entry.TerminalId, value));
+        _writes.Add(_db.KeyExpireAsync(keys.Rescans, retention));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask RemoveRescansAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default)
+    {
+        _writes.Add(_db.HashDeleteAsync(keys.Rescans, [.. terminalIds.Select(t => (RedisValue)t)]));
+        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask ExpireAsync(int stateBeforeDay, int appliedKeysBeforeDay, CancellationToken cancellationToken = default)
     {
         _stateFromDay = Math.Max(_stateFromDay, stateBeforeDay);
+        foreach (var stale in _dayKeysWithTtl.Keys.Where(d => d < stateBeforeDay).ToList())
+            _dayKeysWithTtl.Remove(stale);
+        SendActiveDays();
+        RoundTrips += 2;
         // Applied keys are looked up by day, so their days are known: drop the week that just left the window.
         // Everything else is filtered on read by _stateFromDay and removed by its TTL.
         var batch = _db.CreateBatch();
@@ -229,15 +338,35 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
 
     private double StateFromTicks() => _stateFromDay == int.MinValue ? double.NegativeInfinity : EventDay.Start(_stateFromDay).UtcTicks;
 
-    private IEnumerable<Task> MoveWeight(IBatch batch, CompromiseMark mark, int sign)
+    private void MoveWeight(CompromiseMark mark, int sign)
     {
         var day = EventDay.Of(mark.FirstFraudAt);
-        yield return batch.HashIncrementAsync(keys.CompromisedWeight, day, sign * BaseRate.ToMicro(mark.Weight));
-        yield return batch.KeyExpireAsync(keys.CompromisedWeight, retention);
+        _writes.Add(_db.HashIncrementAsync(keys.CompromisedWeight, day, sign * BaseRate.ToMicro(mark.Weight)));
+        _writes.Add(_db.KeyExpireAsync(keys.CompromisedWeight, retention));
         if (mark.Strong)
         {
-            yield return batch.HashIncrementAsync(keys.StrongWeight, day, sign * BaseRate.ToMicro(mark.Weight));
-            yield return batch.KeyExpireAsync(keys.StrongWeight, retention);
+            _writes.Add(_db.HashIncrementAsync(keys.StrongWeight, day, sign * BaseRate.ToMicro(mark.Weight)));
+            _writes.Add(_db.KeyExpireAsync(keys.StrongWeight, retention));
+        }
+    }
+
+    private static void Latest(Dictionary<string, int> lastDay, string id, int day)
+    {
+        ref var latest = ref CollectionsMarshal.GetValueRefOrAddDefault(lastDay, id, out var exists);
+        if (!exists || day > latest)
+            latest = day;
+    }
+
+    /// <summary>Sends the batch's active cards and terminals, each set with one ZADD GT (a late visit cannot move one back in time).</summary>
+    private void SendActiveDays()
+    {
+        foreach (var (key, lastDay) in new[] { (keys.ActiveCards, _activeCards), (keys.ActiveTerminals, _activeTerminals) })
+        {
+            if (lastDay.Count == 0)
+                continue;
+            _writes.Add(_db.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            _writes.Add(_db.KeyExpireAsync(key, retention));
+            lastDay.Clear();
         }
     }
 
@@ -245,13 +374,21 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
 
     private static string VisitMember(CardVisit visit) => string.Join(Separator,
         visit.Time.UtcTicks.ToString(CultureInfo.InvariantCulture), visit.TerminalId, WireNames.NameOf(visit.TerminalType),
-        Number(visit.Lat), Number(visit.Lon), visit.Country);
+        Number(visit.Lat), Number(visit.Lon), visit.Country, visit.BankId);
 
-    private static CardVisit ParseVisit(string token, string bank, string member)
+    private static CardVisit ParseVisit(string token, string member)
     {
         var parts = member.Split(Separator);
-        return new CardVisit(token, bank, parts[1], WireNames.Of<TerminalType>()[parts[2]],
+        return new CardVisit(token, parts[6], parts[1], WireNames.Of<TerminalType>()[parts[2]],
             new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Coordinate(parts[3]), Coordinate(parts[4]), parts[5]);
+    }
+
+    private static RescanEntry ParseRescan(string terminalId, string value)
+    {
+        var at = value.IndexOf(Separator, StringComparison.Ordinal);
+        var due = value[(at + 1)..];
+        return new RescanEntry(terminalId, new DateTimeOffset(long.Parse(value[..at], CultureInfo.InvariantCulture), TimeSpan.Zero),
+            due.Length == 0 ? null : new DateTimeOffset(long.Parse(due, CultureInfo.InvariantCulture), TimeSpan.Zero));
     }
 
     private static HashEntry[] TerminalFields(CardVisit visit) =>

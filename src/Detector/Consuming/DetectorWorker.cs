@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using SkimGuard.Contracts;
+using SkimGuard.Contracts.Registry;
+using SkimGuard.Detector.Kafka;
+using SkimGuard.Detector.Observability;
+using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Replay;
+
+namespace SkimGuard.Detector.Consuming;
+
+/// <summary>
+/// The consume loop: read a batch of messages, reject the unusable ones, put the rest in event-time order, apply the
+/// ready ones through the engine as one store batch, wait for alerts and rejections to be acknowledged, and only then
+/// store the offsets. When Kafka or Redis fails, everything held is dropped, the partitions are read again from the
+/// last stored offsets, and the engine starts afresh from the store: the same path as a crash, so it is tested as one.
+/// </summary>
+internal sealed partial class DetectorWorker(
+    DetectorOptions options, WindowStores stores, AtmRegistry registry, DetectorMetrics metrics, Readiness readiness, TimeProvider clock,
+    ILogger<DetectorWorker> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks, so the loop has a thread of its own.
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var order = new EventTimeOrder(TimeSpan.FromMilliseconds(options.ReorderLatenessMs), options.MaxBufferedEvents);
+        var decoder = new MessageDecoder(options.TransactionsTopic, options.MaxMessageBytes);
+        using var producer = new ProducerBuilder<string, byte[]>(KafkaClients.Producer(options))
+            .SetLogHandler((_, log) => LogKafka(log.Level, log.Message))
+            .Build();
+        using var consumer = BuildConsumer(order);
+        var rejected = new RejectedMessages(producer, options.RejectedTopic, options.MaxMessageBytes);
+        var sink = new KafkaAlertSink(producer, options);
+        sink.AlertPublished += alert => metrics.Alerts.WithLabels(alert.Status == AlertStatus.Raised ? "raised" : "updated").Inc();
+        sink.CardsAtRiskPublished += _ => metrics.CardsAtRisk.Inc();
+        consumer.Subscribe([options.TransactionsTopic, options.FraudReportsTopic]);
+        LogStarted(options.TransactionsTopic, options.FraudReportsTopic, options.GroupId, options.Store);
+
+        try
+        {
+            await ConsumeAsync(consumer, order, decoder, rejected, sink, stoppingToken);
+        }
+        finally
+        {
+            consumer.Close(); // commits the offsets stored so far and leaves the group at once
+        }
+    }
+
+    private async Task ConsumeAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, MessageDecoder decoder, RejectedMessages rejected,
+        KafkaAlertSink sink, CancellationToken stoppingToken)
+    {
+        var engine = await StartEngineAsync(sink, stoppingToken);
+        var failures = 0;
+        var batch = new List<ConsumeResult<string, byte[]>>(options.BatchSize);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            batch.Clear();
+            Fill(consumer, order, batch, stoppingToken);
+            try
+            {
+                await ApplyAsync(consumer, order, decoder, rejected, engine, batch, stoppingToken);
+                readiness.StoreReachable(true);
+                failures = 0;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Nothing of this batch counts yet: read it again from the stored offsets with an engine built afresh.
+                // (Its rejections may have been sent already; they are sent again: at least once, like everything else.)
+                metrics.Failures.Inc();
+                readiness.StoreReachable(false, e.Message);
+                var pause = Backoff(++failures);
+                LogBatchFailed(e, pause.TotalSeconds);
+                await Task.Delay(pause, stoppingToken);
+                order.Reset();
+                foreach (var resume in order.ResumePoints())
+                    consumer.Seek(resume);
+                engine = await StartEngineAsync(sink, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Reads up to a batch of messages (and end-of-partition events), waiting at most BatchWaitMs once the first has come.</summary>
+    private void Fill(IConsumer<string, byte[]> consumer, EventTimeOrder order, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (batch.Count < options.BatchSize && !stoppingToken.IsCancellationRequested)
+        {
+            var wait = batch.Count == 0
+                ? TimeSpan.FromMilliseconds(100)
+                : TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWaitMs - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            ConsumeResult<string, byte[]>? result;
+            try
+            {
+                result = consumer.Consume(wait);
+            }
+            catch (ConsumeException e)
+            {
+                LogConsumeError(e.Error.Reason);
+                return;
+            }
+            if (result is null)
+                return;
+            // An end-of-partition event stays in the batch, in its place: it says the partition is caught up only after
+            // the messages read before it are in the order.
+            batch.Add(result);
+        }
+    }
+
+    private async Task ApplyAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, MessageDecoder decoder, RejectedMessages rejected,
+        CompromiseEngine engine, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
+    {
+        foreach (var message in batch)
+        {
+            if (message.IsPartitionEOF)
+            {
+                order.CaughtUp(message.TopicPartition);
+                continue;
+            }
+            metrics.Consumed.WithLabels(message.Topic).Inc();
+            var (e, problems) = decoder.Decode(message.Topic, message.Message.Value);
+            if (e is null)
+            {
+                rejected.Reject(message, problems);
+                metrics.Rejected.WithLabels(message.Topic, problems[0].Code).Inc();
+                LogRejected(message.Topic, message.Partition.Value, message.Offset.Value, string.Join("; ", problems));
+            }
+            order.Add(message.TopicPartitionOffset, e, message.Message.Timestamp.UtcDateTime);
+        }
+        var ready = order.TakeReady();
+        var idle = order.Idle;
+        if (ready.Count == 0 && batch.Count == 0 && !idle)
+            return;
+
+        var started = Stopwatch.GetTimestamp();
+        var events = ready.ConvertAll(r => r.Event);
+        // Idle: every partition is caught up, so rescans due by now (wall clock) need not wait for more traffic.
+        var outcome = await engine.ProcessBatchAsync(events, idle ? clock.GetUtcNow() : null, stoppingToken);
+        await rejected.FlushAsync(stoppingToken);
+        foreach (var offset in order.Committable())
+            consumer.StoreOffset(offset);
+
+        var committedAt = clock.GetUtcNow().UtcDateTime;
+        metrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        foreach (var (_, producedAt) in ready)
+            metrics.EventLatencySeconds.Observe(Math.Max(0, (committedAt - producedAt).TotalSeconds));
+        metrics.Processed.WithLabels(options.TransactionsTopic).Inc(outcome.Transactions);
+        metrics.Processed.WithLabels(options.FraudReportsTopic).Inc(outcome.Reports);
+        metrics.Duplicates.WithLabels(options.TransactionsTopic).Inc(outcome.DuplicateTransactions);
+        metrics.Duplicates.WithLabels(options.FraudReportsTopic).Inc(outcome.DuplicateReports);
+        metrics.Held.Set(order.Count);
+        metrics.CaughtUp.Set(idle ? 1 : 0);
+        UpdateLag(consumer);
+    }
+
+    private void UpdateLag(IConsumer<string, byte[]> consumer)
+    {
+        foreach (var partition in consumer.Assignment)
+        {
+            var ends = consumer.GetWatermarkOffsets(partition);
+            var position = consumer.Position(partition);
+            if (ends.High.Value >= 0 && position.Value >= 0)
+                metrics.ConsumerLag.WithLabels(partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    .Set(Math.Max(0, ends.High.Value - position.Value));
+        }
+    }
+
+    /// <summary>A new engine over a fresh store handle, taking up the rescan schedule the store keeps; retried until the store answers.</summary>
+    private async Task<CompromiseEngine> StartEngineAsync(KafkaAlertSink sink, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var engine = new CompromiseEngine(await stores.CreateAsync(), sink, options.Engine, registry);
+                await engine.LoadScheduleAsync(stoppingToken);
+                readiness.StoreReachable(true);
+                return engine;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                readiness.StoreReachable(false, e.Message);
+                var pause = Backoff(attempt);
+                LogStoreUnavailable(e.Message, pause.TotalSeconds);
+                await Task.Delay(pause, stoppingToken);
+            }
+        }
+    }
+
+    private IConsumer<string, byte[]> BuildConsumer(EventTimeOrder order) =>
+        new ConsumerBuilder<string, byte[]>(KafkaClients.Consumer(options))
+            .SetLogHandler((_, log) => LogKafka(log.Level, log.Message))
+            .SetErrorHandler((_, error) => LogKafkaError(error.Reason))
+            .SetPartitionsAssignedHandler((c, added) =>
+            {
+                order.Assign(added);
+                readiness.AssignedPartitions = c.Assignment.Count + added.Count;
+                LogAssigned(string.Join(", ", added.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
+            })
+            .SetPartitionsRevokedHandler((c, revoked) =>
+            {
+                order.Revoke(revoked.Select(p => p.TopicPartition));
+                readiness.AssignedPartitions = Math.Max(0, c.Assignment.Count - revoked.Count);
+            })
+            .SetPartitionsLostHandler((_, lost) =>
+            {
+                order.Revoke(lost.Select(p => p.TopicPartition));
+                readiness.AssignedPartitions = 0;
+            })
+            .Build();
+
+    private TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromMilliseconds(Math.Min(options.MaxRetryBackoffMs, 100 * Math.Pow(2, Math.Min(attempt, 20))));
+
+    private void LogKafka(SyslogLevel level, string message)
+    {
+        if (level <= SyslogLevel.Warning)
+            LogKafkaWarning(message);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Detector consuming {Transactions} and {Reports} in group {Group}, window store: {Store}")]
+    private partial void LogStarted(string transactions, string reports, string group, string store);
+
+    [LoggerMessage(LogLevel.Information, "Partitions assigned: {Partitions}")]
+    private partial void LogAssigned(string partitions);
+
+    [LoggerMessage(LogLevel.Warning, "Rejected {Topic}[{Partition}]@{Offset}: {Reason}")]
+    private partial void LogRejected(string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Batch failed; reading it again from the stored offsets in {Seconds:F1} s")]
+    private partial void LogBatchFailed(Exception exception, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Window store unavailable ({Reason}); retrying in {Seconds:F1} s")]
+    private partial void LogStoreUnavailable(string reason, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Kafka consume error: {Reason}")]
+    private partial void LogConsumeError(string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Kafka: {Reason}")]
+    private partial void LogKafkaError(string reason);
+
+    [LoggerMessage(LogLevel.Warning, "librdkafka: {Message}")]
+    private partial void LogKafkaWarning(string message);
+}

@@ -1,0 +1,147 @@
+using Confluent.Kafka;
+using SkimGuard.Engine.Replay;
+
+namespace SkimGuard.Detector.Consuming;
+
+/// <summary>
+/// Puts events from many partitions of two topics back into event-time order before the engine sees them, as the
+/// backtest's merge of sorted files does. Each partition is in order by itself; an event is released once every
+/// partition still sending has moved past its time (less the allowed lateness): the watermark. A partition that is
+/// caught up (Kafka reported its end) does not hold the watermark back, so light traffic is not delayed.
+/// <para>
+/// It also says which offsets may be stored: a partition's offset advances only past messages already released or
+/// rejected, so that the events still held are read again after a crash or a rebalance.
+/// </para>
+/// </summary>
+internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
+{
+    private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    private readonly PriorityQueue<Held, (DateTimeOffset Time, int Kind, string Topic, int Partition, long Offset)> _held = new();
+
+    /// <summary>Events held, waiting for the watermark.</summary>
+    public int Count => _held.Count;
+
+    /// <summary>True when every assigned partition has reported its end and nothing is held: the detector is idle.</summary>
+    public bool Idle => _held.Count == 0 && _partitions.Count > 0 && _partitions.Values.All(p => p.CaughtUp);
+
+    /// <summary>Starts following newly assigned partitions.</summary>
+    public void Assign(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+            _partitions.TryAdd(partition, new PartitionState());
+    }
+
+    /// <summary>
+    /// Forgets revoked or lost partitions and drops their held events: their offsets were not stored past those
+    /// events, so the partitions' next owner reads them again.
+    /// </summary>
+    public void Revoke(IEnumerable<TopicPartition> partitions)
+    {
+        var gone = partitions.ToHashSet();
+        foreach (var partition in gone)
+            _partitions.Remove(partition);
+        if (gone.Count == 0 || _held.Count == 0)
+            return;
+        var kept = _held.UnorderedItems.Where(h => !gone.Contains(h.Element.Partition)).ToList();
+        _held.Clear();
+        foreach (var (element, priority) in kept)
+            _held.Enqueue(element, priority);
+    }
+
+    /// <summary>Forgets everything: after a failure the consumer seeks back to <see cref="Committable"/> and reads again.</summary>
+    public void Reset()
+    {
+        _held.Clear();
+        foreach (var state in _partitions.Values)
+        {
+            state.Pending.Clear();
+            state.Next = state.Resume;
+            state.Latest = DateTimeOffset.MinValue;
+            state.CaughtUp = false;
+        }
+    }
+
+    /// <summary>Takes in a message: its event, or null when it was rejected (its offset is then done once the rejection is delivered).</summary>
+    public void Add(TopicPartitionOffset source, ReplayEvent? e, DateTime producedAt = default)
+    {
+        if (!_partitions.TryGetValue(source.TopicPartition, out var state))
+            return; // a message fetched just before its partition was revoked
+        state.CaughtUp = false;
+        state.Next = source.Offset.Value + 1;
+        state.Resume ??= source.Offset.Value;
+        if (e is not { } ev)
+            return;
+        state.Pending.Add(source.Offset.Value);
+        if (ev.Time > state.Latest)
+            state.Latest = ev.Time;
+        _held.Enqueue(new Held(source.TopicPartition, source.Offset.Value, ev, producedAt),
+            (ev.Time, ev.Transaction is null ? 1 : 0, source.Topic, source.Partition.Value, source.Offset.Value));
+    }
+
+    /// <summary>Kafka reported the end of a partition: nothing newer is on its way for now.</summary>
+    public void CaughtUp(TopicPartition partition)
+    {
+        if (_partitions.TryGetValue(partition, out var state))
+            state.CaughtUp = true;
+    }
+
+    /// <summary>
+    /// The events the watermark has passed, oldest first, with when each was produced (for the latency metric);
+    /// beyond the buffer's bound, the oldest regardless.
+    /// </summary>
+    public List<(ReplayEvent Event, DateTime ProducedAt)> TakeReady()
+    {
+        var watermark = Watermark();
+        var ready = new List<(ReplayEvent, DateTime)>();
+        while (_held.TryPeek(out var held, out var key) && (key.Time <= watermark || _held.Count > maxBuffered))
+        {
+            _held.Dequeue();
+            _partitions[held.Partition].Pending.Remove(held.Offset);
+            ready.Add((held.Event, held.ProducedAt));
+        }
+        return ready;
+    }
+
+    /// <summary>The offset each partition may store: its oldest message still held, or the one after its last.</summary>
+    public IEnumerable<TopicPartitionOffset> Committable()
+    {
+        foreach (var (partition, state) in _partitions)
+        {
+            if (state.Next is not { } next)
+                continue;
+            var offset = state.Pending.Count > 0 ? state.Pending.Min : next;
+            state.Resume = offset;
+            yield return new TopicPartitionOffset(partition, offset);
+        }
+    }
+
+    /// <summary>Where each partition must be read again from after a failure (the last committable offset).</summary>
+    public IEnumerable<TopicPartitionOffset> ResumePoints() =>
+        _partitions.Where(p => p.Value.Resume is not null).Select(p => new TopicPartitionOffset(p.Key, p.Value.Resume!.Value));
+
+    /// <summary>The latest event time every partition still sending has reached, less the lateness.</summary>
+    private DateTimeOffset Watermark()
+    {
+        var slowest = DateTimeOffset.MaxValue;
+        foreach (var state in _partitions.Values)
+        {
+            if (state.CaughtUp)
+                continue;
+            // A partition that has sent nothing yet holds everything back until it does or reports its end.
+            if (state.Latest < slowest)
+                slowest = state.Latest;
+        }
+        return slowest == DateTimeOffset.MaxValue || slowest == DateTimeOffset.MinValue ? slowest : slowest - lateness;
+    }
+
+    private sealed class PartitionState
+    {
+        public DateTimeOffset Latest { get; set; } = DateTimeOffset.MinValue;
+        public bool CaughtUp { get; set; }
+        public long? Next { get; set; }
+        public long? Resume { get; set; }
+        public SortedSet<long> Pending { get; } = [];
+    }
+
+    private readonly record struct Held(TopicPartition Partition, long Offset, ReplayEvent Event, DateTime ProducedAt);
+}

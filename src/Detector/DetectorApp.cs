@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Prometheus;
+using SkimGuard.Contracts.Registry;
+using SkimGuard.Detector.Consuming;
+using SkimGuard.Detector.Observability;
+
+namespace SkimGuard.Detector;
+
+/// <summary>
+/// Puts the detector service together: options (checked before anything starts), the window store, the consume loop,
+/// and the HTTP endpoints /metrics, /health/live and /health/ready. Program.cs runs it; tests and the demo build it
+/// in-process with their own settings.
+/// </summary>
+public static class DetectorApp
+{
+    /// <summary>
+    /// Builds the service from the command line and configuration ("Detector" section, environment Detector__*).
+    /// <paramref name="configure"/> lets a test or the demo set options in code. Throws
+    /// <see cref="InvalidSettingsException"/> naming every bad setting.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<DetectorOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var options = builder.Configuration.GetSection("Detector").Get<DetectorOptions>() ?? new DetectorOptions();
+        configure?.Invoke(options);
+        if (options.Problems() is { Count: > 0 } problems)
+            throw new InvalidSettingsException(problems);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.AtmRegistryPath is { } path ? AtmRegistry.Load(path) : AtmRegistry.Empty);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DetectorMetrics>();
+        builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddSingleton<WindowStores>();
+        builder.Services.AddHostedService<DetectorWorker>();
+        builder.Services.AddHealthChecks().AddCheck<Readiness>("ready", tags: ["ready"]);
+
+        var app = builder.Build();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapMetrics(registry: app.Services.GetRequiredService<DetectorMetrics>().Registry);
+        return app;
+    }
+}
+
+/// <summary>Settings that cannot be used; the message names each one and why.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
+    : Exception("Invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
+{
+    /// <summary>Every problem, one per setting.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

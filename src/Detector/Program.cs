@@ -1,0 +1,14 @@
+using SkimGuard.Detector;
+
+// The detector service: transactions and fraud reports from Kafka, the CPP engine over sliding windows in Redis,
+// alerts and each bank's cards at risk back to Kafka. Settings and endpoints: docs/detector.md.
+try
+{
+    await DetectorApp.Build(args).RunAsync();
+    return 0;
+}
+catch (InvalidSettingsException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}

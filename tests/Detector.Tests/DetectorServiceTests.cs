@@ -1,0 +1,102 @@
+using SkimGuard.TestSupport;
+using StackExchange.Redis;
+
+namespace SkimGuard.Detector.Tests;
+
+/// <summary>
+/// The detector end to end, on real Kafka protocol (librdkafka's mock cluster) and a real redis-server: it must find
+/// what the backtest finds in the same feeds, whatever happens to it on the way.
+/// </summary>
+public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis) : IClassFixture<KafkaFixture>, IClassFixture<RedisFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private void Configure(DetectorOptions options, TopicSet topics, string group)
+    {
+        options.BootstrapServers = kafka.BootstrapServers;
+        options.GroupId = group;
+        options.Redis = redis.Server.ConnectionString;
+        options.RedisKeyPrefix = group;
+        options.SessionTimeoutMs = 6000;
+        options.BatchSize = 500;
+        topics.Apply(options);
+    }
+
+    [Fact]
+    public async Task TheSameFeedsThroughKafkaAndRedisGiveExactlyTheBacktestsAlertsAndCardsAtRisk()
+    {
+        var feeds = Feeds.SimulatedTown;
+        var topics = TopicSet.New();
+        await feeds.ProduceAsync(kafka.BootstrapServers, topics);
+        var expected = await feeds.BacktestAsync();
+
+        await using (var detector = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
+        {
+            await Wait.UntilAsync(() => detector.Handled == feeds.Count && detector.CaughtUp, Patience, "every event applied", () => detector.ToString());
+            Assert.Equal(0, detector.Rejected);
+        }
+        var actual = Outcome.Read(kafka.BootstrapServers, topics);
+
+        Assert.Equal(3, expected.Alerts.Count);
+        Assert.Equal(expected.Alerts, actual.Alerts);
+        Assert.Equal(expected.CardsAtRisk.Order(), actual.CardsAtRisk.Order());
+        Assert.Equal(expected.AlertMessages, actual.AlertMessages);
+    }
+
+    [Fact]
+    public async Task ADetectorKilledHardThreeTimesMidStreamEndsWithTheUninterruptedResultAndNoDuplicateAlert()
+    {
+        var feeds = Feeds.SimulatedTown;
+        var topics = TopicSet.New();
+        await feeds.ProduceAsync(kafka.BootstrapServers, topics);
+        var expected = await feeds.BacktestAsync();
+        var settings = topics.Environment().Concat(
+        [
+            ("Detector__BootstrapServers", kafka.BootstrapServers), ("Detector__GroupId", topics.Prefix), ("Detector__Redis", redis.Server.ConnectionString),
+            ("Detector__RedisKeyPrefix", topics.Prefix), ("Detector__SessionTimeoutMs", "6000"), ("Detector__BatchSize", "300"),
+        ]).ToList();
+
+        // Each run is killed once it has applied a sixth of the events anew: somewhere inside a batch, before or after
+        // its commit, with up to a second of applied batches not yet committed to Kafka.
+        for (var kill = 0; kill < 3; kill++)
+        {
+            using var doomed = DetectorProcess.Start(settings);
+            await Wait.UntilAsync(async () => await doomed.MetricAsync("skimguard_detector_processed_total") >= feeds.Count / 6, Patience, $"run {kill + 1} to make progress", () => doomed.Output);
+            doomed.Kill();
+        }
+        using (var last = DetectorProcess.Start(settings))
+        {
+            await Wait.UntilAsync(async () => await last.MetricAsync("skimguard_detector_caught_up") == 1 && await last.HandledAsync() > 0, Patience, "the last run to catch up", () => last.Output);
+            Assert.True(await last.MetricAsync("skimguard_detector_duplicates_total") > 0, "the last run re-read events applied before the kill");
+        }
+        var actual = Outcome.Read(kafka.BootstrapServers, topics);
+
+        Assert.Equal(expected.Alerts, actual.Alerts);
+        Assert.Equal(expected.CardsAtRisk.Order(), actual.CardsAtRisk.Order());
+    }
+
+    [Fact]
+    public async Task TwoDetectorsInOneGroupSplitThePartitionsAndFlagTheSameTerminals()
+    {
+        var feeds = Feeds.SimulatedTown;
+        var topics = TopicSet.New();
+        await feeds.ProduceAsync(kafka.BootstrapServers, topics);
+        var expected = await feeds.BacktestAsync();
+
+        await using (var first = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
+        await using (var second = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
+        {
+            await Wait.UntilAsync(() => first.Readiness.AssignedPartitions > 0 && second.Readiness.AssignedPartitions > 0, Patience, "both to hold partitions", () => $"{first} / {second}");
+            await Wait.UntilAsync(() => first.Handled + second.Handled >= feeds.Count && first.CaughtUp && second.CaughtUp, Patience, "every event applied", () => $"{first} / {second}");
+            Assert.Equal(8, first.Readiness.AssignedPartitions + second.Readiness.AssignedPartitions);
+        }
+        var actual = Outcome.Read(kafka.BootstrapServers, topics);
+
+        // Two replicas apply the town's events in two interleavings, so an alert may be first raised a rescan earlier or
+        // later; what they find must not differ.
+        Assert.Equal(TerminalsOf(expected), TerminalsOf(actual));
+    }
+
+    private static IEnumerable<string> TerminalsOf(Outcome outcome) =>
+        outcome.Alerts.Values.Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("terminal_id").GetString()!).Distinct().Order();
+}
