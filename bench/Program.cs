@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
     "simulator" => SimulatorBenchmark.Run(args[1..]),
     "cpp-quality" => await CppQualityBenchmark.RunAsync(args[1..]),
     "backtest" => await BacktestBenchmark.RunAsync(args[1..]),
+    "detector" => await DetectorBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -14,5 +15,6 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- simulator [--cards N] [--days N] [--out DIR]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality [--seeds N] [--cards N] [--days N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- backtest --folder DIR");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N]");
     return 2;
 }

@@ -46,14 +46,25 @@ public sealed class DetectorOptions
     /// <summary>Most messages handled as one batch (one Redis round trip, one offset store).</summary>
     public int BatchSize { get; set; } = 2000;
 
-    /// <summary>Longest wait to fill a batch, in milliseconds: the latency added when traffic is light.</summary>
-    public int BatchWaitMs { get; set; } = 20;
+    /// <summary>
+    /// Longest wait to fill a batch once its first message is in, in milliseconds: bigger batches under light traffic
+    /// at the cost of this much latency. 0: take what has been fetched and go.
+    /// </summary>
+    public int BatchWaitMs { get; set; }
 
     /// <summary>
     /// How far behind the slowest partition's latest event an event may arrive and still be applied in event-time
-    /// order, in milliseconds. Partitions that are caught up do not hold the order back.
+    /// order, in milliseconds. Partitions that are caught up do not hold the order back. 0 by default: each partition
+    /// is in order by itself (Ingest keys by card), so only the partitions' relative order needs restoring, and every
+    /// millisecond here is a millisecond of latency on live traffic.
     /// </summary>
-    public int ReorderLatenessMs { get; set; } = 5_000;
+    public int ReorderLatenessMs { get; set; }
+
+    /// <summary>
+    /// How long the broker may hold a fetch of a drained partition waiting for more, in milliseconds (Kafka's
+    /// fetch.wait.max.ms; its 500 ms default would be the detector's latency under light traffic).
+    /// </summary>
+    public int FetchWaitMaxMs { get; set; } = 5;
 
     /// <summary>Most events held for ordering; beyond it the oldest are applied even if a lagging partition may still send older ones.</summary>
     public int MaxBufferedEvents { get; set; } = 200_000;
@@ -90,6 +101,7 @@ public sealed class DetectorOptions
         Require(!string.IsNullOrWhiteSpace(RedisKeyPrefix) && !RedisKeyPrefix.Contains('{', StringComparison.Ordinal), "Detector:RedisKeyPrefix must be non-empty and hold no '{'");
         Require(BatchSize is >= 1 and <= 100_000, "Detector:BatchSize must be from 1 to 100000");
         Require(BatchWaitMs is >= 0 and <= 10_000, "Detector:BatchWaitMs must be from 0 to 10000");
+        Require(FetchWaitMaxMs is >= 0 and <= 10_000, "Detector:FetchWaitMaxMs must be from 0 to 10000");
         Require(ReorderLatenessMs is >= 0 and <= 3_600_000, "Detector:ReorderLatenessMs must be from 0 to 3600000");
         Require(MaxBufferedEvents >= BatchSize, "Detector:MaxBufferedEvents must be at least Detector:BatchSize");
         Require(MaxMessageBytes is >= 1_024 and <= 8 * 1024 * 1024, "Detector:MaxMessageBytes must be from 1024 to 8388608");

@@ -12,6 +12,7 @@ namespace SkimGuard.TestSupport;
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private string _appendFsync = "always";
     private readonly string _folder = Directory.CreateTempSubdirectory("skimguard-redis-").FullName;
     private Process? _process;
 
@@ -20,9 +21,13 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>For StackExchange.Redis: "127.0.0.1:PORT".</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>
+    /// Starts a server with AOF on. Tests sync every write ("always": a kill loses nothing acknowledged); benchmarks pass
+    /// "everysec", Redis's default and the deployment's setting.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(string appendFsync = "always")
     {
-        var server = new RedisServer();
+        var server = new RedisServer { _appendFsync = appendFsync };
         await server.StartProcessAsync();
         return server;
     }
@@ -40,7 +45,7 @@ public sealed class RedisServer : IAsyncDisposable
         var start = new ProcessStartInfo("redis-server")
         {
             ArgumentList = { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1",
-                "--dir", _folder, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes" },
+                "--dir", _folder, "--save", "", "--appendonly", "yes", "--appendfsync", _appendFsync, "--protected-mode", "yes" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -26,6 +26,9 @@ internal static class KafkaClients
         HeartbeatIntervalMs = Math.Max(100, options.SessionTimeoutMs / 5),
         // Batches of thousands: let librdkafka keep a good number of messages fetched ahead.
         QueuedMinMessages = Math.Max(10_000, options.BatchSize * 2),
+        FetchWaitMaxMs = options.FetchWaitMaxMs,
+        // New topics (a bank's first feed on a fresh cluster) are noticed within this, not Kafka's 5 minutes.
+        TopicMetadataRefreshIntervalMs = 10_000,
     };
 
     /// <summary>

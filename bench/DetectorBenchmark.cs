@@ -1,0 +1,352 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Confluent.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using SkimGuard.Contracts;
+using SkimGuard.Contracts.Json;
+using SkimGuard.Detector;
+using SkimGuard.Detector.Kafka;
+using SkimGuard.Detector.Observability;
+using SkimGuard.Detector.Redis;
+using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Windows;
+using SkimGuard.Simulator;
+using SkimGuard.TestSupport;
+using StackExchange.Redis;
+
+namespace SkimGuard.Bench;
+
+/// <summary>
+/// The detector's speed on one set of topic data in librdkafka's mock cluster: B0 (a bare consume + deserialize loop),
+/// the detector with the in-process store, a bare StackExchange.Redis loop issuing the detector's commands at the same
+/// batch depth, the detector with Redis, and per-event latency at 70 % of the Redis detector's sustained rate.
+/// </summary>
+internal static partial class DetectorBenchmark
+{
+    private const string Transactions = "bench.transactions", Reports = "bench.fraud-reports";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var cards = Args.Int(args, "--cards", 60_000);
+        var days = Args.Int(args, "--days", 3);
+        var batchSize = Args.Int(args, "--batch", 2000);
+        var fetchWaitMs = Args.Int(args, "--fetch-wait-ms", new DetectorOptions().FetchWaitMaxMs);
+        var report = Args.Text(args, "--report", "docs/benchmarks/detector.md");
+
+        Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
+        var feeds = new MessageFeeds();
+        new Simulation(new SimulationOptions { Cards = cards, Days = days, Skimmers = 2, Seed = 3, Atms = Math.Max(150, cards / 320) }).Run(feeds);
+        using var kafka = MockKafkaCluster.Start();
+        await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
+        Console.Error.WriteLine($"producing {feeds.Transactions.Count:N0} transactions and {feeds.Reports.Count:N0} reports ...");
+        Produce(kafka.BootstrapServers, feeds);
+        EnsureNothingWasDropped(kafka.BootstrapServers);
+
+        var b0 = BareConsume(kafka.BootstrapServers, feeds.Transactions.Count);
+        Console.Error.WriteLine($"B0 {b0:N0}/s");
+        var memory = await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "memory", batchSize, feeds);
+        Console.Error.WriteLine($"detector, in-process store {memory.Rate:N0}/s");
+        var memoryAlone = await WithoutKafkaAsync(new InProcessWindowStore(), feeds, batchSize);
+        Console.Error.WriteLine($"without Kafka, in-process store {memoryAlone:N0}/s");
+        await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var redisAlone = await WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"alone-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize);
+        Console.Error.WriteLine($"without Kafka, Redis store {redisAlone:N0}/s");
+        var bareRedis = await BareRedisAsync(redis.ConnectionString, feeds, batchSize);
+        Console.Error.WriteLine($"bare StackExchange.Redis loop {bareRedis:N0}/s");
+        var withRedis = await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds);
+        Console.Error.WriteLine($"detector, Redis store {withRedis.Rate:N0}/s");
+        var paced = 0.7 * withRedis.Rate;
+        var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, "redis");
+        Console.Error.WriteLine($"latency at {paced:N0}/s: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, p99.9 {latency.P999:F2} ms");
+        var memoryLatency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, "memory");
+        Console.Error.WriteLine($"latency at {paced:N0}/s, in-process store: p50 {memoryLatency.P50:F2} ms, p99 {memoryLatency.P99:F2} ms");
+
+        var lines = new[]
+        {
+            "# Detector speed",
+            "",
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} on this project's machine ({Environment.ProcessorCount} cores), .NET {Environment.Version}, Release build,",
+            "librdkafka's mock cluster and redis-server (AOF, appendfsync everysec) on loopback, all in one run on the same topic data:",
+            "",
+            "```",
+            $"dotnet run -c Release --project bench -- detector --cards {cards} --days {days} --batch {batchSize} --fetch-wait-ms {fetchWaitMs}",
+            "```",
+            "",
+            $"Data: a simulated town of {cards:N0} cards over {days} days: {feeds.Transactions.Count:N0} transactions and {feeds.Reports.Count:N0} reports",
+            "(lz4-compressed on the topics, which keeps them inside the mock cluster's ~5 MiB per partition). Batch size " + batchSize.ToString("N0", CultureInfo.InvariantCulture) + ".",
+            "",
+            "| what | transactions/s | against |",
+            "| --- | ---: | --- |",
+            $"| B0: bare Confluent.Kafka consume + System.Text.Json deserialize | {b0:N0} | |",
+            $"| **detector, in-process store** (validation, event-time order, engine, offsets) | **{memory.Rate:N0}** | {memory.Rate / b0:P0} of B0 (goal >= 100,000/s and >= 50 %) |",
+            $"| bare StackExchange.Redis loop, the detector's commands per event at the same batch depth | {bareRedis:N0} | |",
+            $"| **detector, Redis store** | **{withRedis.Rate:N0}** | {withRedis.Rate / bareRedis:P0} of the bare Redis loop (goal >= 50,000/s and >= 80 %) |",
+            $"| the detector's batch path without Kafka (decode, engine, store commit), in-process store | {memoryAlone:N0} | |",
+            $"| the detector's batch path without Kafka, Redis store | {redisAlone:N0} | {redisAlone / bareRedis:P0} of the bare Redis loop |",
+            "",
+            $"Per-event latency, Kafka timestamp to the commit of its batch, producer paced at {paced:N0} transactions/s (70 % of the Redis",
+            $"detector's rate), Detector:FetchWaitMaxMs {fetchWaitMs}, after 5 s of warm-up, over 15 s, read from the detector's own latency histogram",
+            "(buckets 25 % apart, interpolated as Prometheus's histogram_quantile does):",
+            "",
+            "| store | p50 | p99 | p99.9 | events |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            $"| Redis | {latency.P50:F2} ms | {latency.P99:F2} ms | {latency.P999:F2} ms | {latency.Count:N0} |",
+            $"| in-process | {memoryLatency.P50:F2} ms | {memoryLatency.P99:F2} ms | {memoryLatency.P999:F2} ms | {memoryLatency.Count:N0} |",
+        };
+        Directory.CreateDirectory(Path.GetDirectoryName(report)!);
+        await File.AppendAllTextAsync(report, ""); // keep the profile notes a human wrote below, if any
+        var existing = await File.ReadAllTextAsync(report);
+        var notes = existing.IndexOf("\n## ", StringComparison.Ordinal) is var at and >= 0 ? existing[at..] : "";
+        await File.WriteAllTextAsync(report, string.Join('\n', lines) + "\n" + notes);
+        Console.WriteLine(string.Join('\n', lines));
+        return 0;
+    }
+
+    private static void Produce(string bootstrapServers, MessageFeeds feeds)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers, EnableIdempotence = true, Acks = Acks.All, CompressionType = CompressionType.Lz4, LingerMs = 50, BatchSize = 1_000_000,
+        }).Build();
+        foreach (var (key, value) in feeds.Transactions)
+            producer.Produce(Transactions, new Message<string, byte[]> { Key = key, Value = value });
+        foreach (var (key, value) in feeds.Reports)
+            producer.Produce(Reports, new Message<string, byte[]> { Key = key, Value = value });
+        producer.Flush(TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>The mock cluster keeps about 5 MiB per partition: fail loudly rather than measure a partial data set.</summary>
+    private static void EnsureNothingWasDropped(string bootstrapServers)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "bench-check" }).Build();
+        foreach (var topic in new[] { Transactions, Reports })
+            for (var p = 0; p < 4; p++)
+                if (consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).Low.Value > 0)
+                    throw new InvalidOperationException($"the mock cluster dropped the start of {topic}[{p}]: use fewer --cards or --days");
+    }
+
+    /// <summary>B0: every transaction consumed and deserialized, nothing else; the ceiling for anything reading Kafka.</summary>
+    private static double BareConsume(string bootstrapServers, int count)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers, GroupId = "bench-b0", EnableAutoCommit = false, QueuedMinMessages = 20_000,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(Transactions, p, Offset.Beginning)));
+        var read = 0;
+        var clock = new Stopwatch();
+        while (read < count)
+        {
+            if (consumer.Consume(TimeSpan.FromSeconds(10)) is not { } result)
+                throw new TimeoutException("B0 stalled");
+            clock.Start();
+            if (JsonSerializer.Deserialize(result.Message.Value, ContractsJsonContext.Default.Transaction) is not null)
+                read++;
+        }
+        return (count - 1) / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The detector from its first applied transaction (after the group join) until every transaction is applied and it is
+    /// caught up.
+    /// </summary>
+    private static async Task<(double Rate, double Seconds)> DetectorRateAsync(string bootstrapServers, string redis, string store, int batchSize, MessageFeeds feeds)
+    {
+        var group = $"bench-{store}-{Guid.NewGuid():N}";
+        var app = DetectorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
+        {
+            o.BootstrapServers = bootstrapServers;
+            o.GroupId = group;
+            o.Store = store;
+            o.Redis = redis;
+            o.RedisKeyPrefix = group;
+            o.BatchSize = batchSize;
+            o.TransactionsTopic = Transactions;
+            o.FraudReportsTopic = Reports;
+            o.SessionTimeoutMs = 6000;
+        });
+        await app.StartAsync();
+        var metrics = app.Services.GetRequiredService<DetectorMetrics>();
+        double Applied() => metrics.Processed.WithLabels(Transactions).Value + metrics.Duplicates.WithLabels(Transactions).Value;
+        while (Applied() == 0)
+            await Task.Delay(1);
+        var (startCount, clock) = (Applied(), Stopwatch.StartNew());
+        while (Applied() < feeds.Transactions.Count)
+            await Task.Delay(5);
+        var seconds = clock.Elapsed.TotalSeconds;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        return ((feeds.Transactions.Count - startCount) / seconds, seconds);
+    }
+
+    /// <summary>
+    /// What the detector does with a batch once Kafka has handed it over, fed from memory: validate each message, then
+    /// one engine batch (store read-ahead, events, commit). Shows the detector's own capacity beside Kafka's.
+    /// </summary>
+    private static async Task<double> WithoutKafkaAsync(IWindowStore store, MessageFeeds feeds, int batchSize)
+    {
+        var engine = new CompromiseEngine(store, new NoSink(), new CppOptions(), SkimGuard.Contracts.Registry.AtmRegistry.Empty);
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in feeds.Transactions.Chunk(batchSize))
+        {
+            var events = batch.Select(m => SkimGuard.Engine.Replay.ReplayEvent.Of(SkimGuard.Contracts.Validation.TransactionReader.Read(m.Value, SkimGuard.Contracts.Validation.ReadContext.Internal).Record!)).ToList();
+            await engine.ProcessBatchAsync(events);
+        }
+        return feeds.Transactions.Count / clock.Elapsed.TotalSeconds;
+    }
+
+    private sealed class NoSink : IAlertSink
+    {
+        public ValueTask PublishAsync(AtmAlert alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask PublishAsync(CardsAtRisk cardsAtRisk, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The detector's Redis work without the detector: per batch, the read-ahead of applied keys; per card-present
+    /// transaction the visit ZADD and PEXPIRE, the day-set SADD (a TTL once per terminal and day), a trim one time in
+    /// sixteen; per batch the active-card and active-terminal ZADD GT, then the applied-key SADDs, all awaited.
+    /// </summary>
+    private static async Task<double> BareRedisAsync(string redisConnection, MessageFeeds feeds, int batchSize)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(redisConnection);
+        var db = redis.GetDatabase();
+        var keys = new RedisKeys($"bare-{Guid.NewGuid():N}");
+        var transactions = feeds.Transactions.Select(m => JsonSerializer.Deserialize(m.Value, ContractsJsonContext.Default.Transaction)!).ToList();
+        var retention = TimeSpan.FromDays(59);
+        var dayKeysWithTtl = new HashSet<(string, int)>();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in transactions.Chunk(batchSize))
+        {
+            var byDay = batch.GroupBy(t => EventDay.Of(t.Timestamp)).ToList();
+            await Task.WhenAll(byDay.Select(d => db.SetContainsAsync(keys.Applied(d.Key), [.. d.Select(t => (RedisValue)(long)EventKey.Of(t).Hash64())])));
+            var writes = new List<Task>();
+            var activeCards = new Dictionary<string, int>();
+            var activeTerminals = new Dictionary<string, int>();
+            foreach (var tx in batch.Where(t => t.IsCardPresent))
+            {
+                var day = EventDay.Of(tx.Timestamp);
+                var visits = keys.CardVisits(tx.CardToken);
+                writes.Add(db.SortedSetAddAsync(visits, $"{tx.Timestamp.UtcTicks}\u001f{tx.TerminalId}\u001fatm\u001f{tx.Lat}\u001f{tx.Lon}\u001f{tx.Country}\u001f{tx.BankId}", tx.Timestamp.UtcTicks));
+                writes.Add(db.KeyExpireAsync(visits, retention));
+                if (tx.Timestamp.UtcTicks / TimeSpan.TicksPerSecond % 16 == 0)
+                    writes.Add(db.SortedSetRemoveRangeByScoreAsync(visits, double.NegativeInfinity, 0, Exclude.Stop));
+                var terminalDay = keys.TerminalDay(tx.TerminalId, day);
+                writes.Add(db.SetAddAsync(terminalDay, $"{tx.BankId}\u001f{tx.CardToken}"));
+                if (dayKeysWithTtl.Add((tx.TerminalId, day)))
+                    writes.Add(db.KeyExpireAsync(terminalDay, retention));
+                activeCards[tx.CardToken] = day;
+                activeTerminals[tx.TerminalId] = day;
+            }
+            writes.Add(db.SortedSetAddAsync(keys.ActiveCards, [.. activeCards.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            writes.Add(db.SortedSetAddAsync(keys.ActiveTerminals, [.. activeTerminals.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            await Task.WhenAll(writes);
+            await Task.WhenAll(byDay.Select(d => db.SetAddAsync(keys.Applied(d.Key), [.. d.Select(t => (RedisValue)(long)EventKey.Of(t).Hash64())])));
+        }
+        return transactions.Count / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Per-event latency with Redis: a producer paced at <paramref name="rate"/> transactions/s (the town replayed again
+    /// with fresh ids) into a new topic that the detector consumes live; the detector's latency histogram is read after
+    /// a warm-up and at the end, and the difference gives the percentiles.
+    /// </summary>
+    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, string store)
+    {
+        var topic = $"bench.live.{Guid.NewGuid():N}";
+        var group = $"bench-live-{Guid.NewGuid():N}";
+        var app = DetectorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
+        {
+            o.BootstrapServers = bootstrapServers;
+            o.GroupId = group;
+            o.Store = store;
+            o.FetchWaitMaxMs = fetchWaitMs;
+            o.Redis = redis;
+            o.RedisKeyPrefix = group;
+            o.BatchSize = batchSize;
+            o.TransactionsTopic = topic;
+            o.FraudReportsTopic = topic + ".reports";
+            o.SessionTimeoutMs = 6000;
+        });
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 1 }).Build();
+        // Create both topics before the detector subscribes (the reports one with a message it rejects).
+        producer.Produce(topic + ".reports", new Message<string, byte[]> { Key = "x", Value = "{}"u8.ToArray() });
+        producer.Produce(topic, new Message<string, byte[]> { Key = "x", Value = "{}"u8.ToArray() });
+        producer.Flush(TimeSpan.FromSeconds(30));
+        var town = new MessageFeeds();
+        new Simulation(new SimulationOptions { Cards = 20_000, Days = 30, Skimmers = 1, Seed = 11, Atms = 150 }).Run(town);
+        await app.StartAsync();
+        var metrics = app.Services.GetRequiredService<DetectorMetrics>();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+
+        using var stop = new CancellationTokenSource();
+        // Paced in 1 ms steps by sleeping, not spinning: the producer shares the machine's two cores with the detector.
+        var pacing = Task.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var sent = 0L;
+            foreach (var (key, value) in town.Transactions.Concat(town.Transactions.Select(t => (t.Key, Renamed(t.Value)))))
+            {
+                if (stop.IsCancellationRequested)
+                    return;
+                if (sent > clock.Elapsed.TotalSeconds * rate)
+                    Thread.Sleep(1);
+                producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value });
+                sent++;
+            }
+        });
+        while (metrics.Processed.WithLabels(topic).Value == 0)
+            await Task.Delay(10);
+        await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: JIT, dictionaries and connections grown
+        var before = Buckets(await http.GetStringAsync("/metrics"));
+        await Task.Delay(TimeSpan.FromSeconds(15));
+        var after = Buckets(await http.GetStringAsync("/metrics"));
+        await stop.CancelAsync();
+        await pacing;
+        await app.StopAsync();
+        await app.DisposeAsync();
+        var window = after.Select((b, i) => (b.Le, Count: b.Count - before[i].Count)).ToList();
+        return (Quantile(window, 0.5), Quantile(window, 0.99), Quantile(window, 0.999), window[^1].Count);
+    }
+
+    /// <summary>The same transaction with another id, for the second pass of the paced replay.</summary>
+    private static byte[] Renamed(byte[] json) =>
+        System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(json).Replace("\"txn_id\":\"", "\"txn_id\":\"again-", StringComparison.Ordinal));
+
+    private static List<(double Le, double Count)> Buckets(string metricsText) =>
+        [.. LatencyBucket().Matches(metricsText).Select(m => (
+            m.Groups["le"].Value == "+Inf" ? double.PositiveInfinity : double.Parse(m.Groups["le"].Value, CultureInfo.InvariantCulture),
+            double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture)))];
+
+    /// <summary>The q-quantile in milliseconds from cumulative buckets, linear within the bucket (Prometheus's histogram_quantile).</summary>
+    private static double Quantile(List<(double Le, double Count)> cumulative, double q)
+    {
+        var rank = q * cumulative[^1].Count;
+        var (lower, below) = (0.0, 0.0);
+        foreach (var (le, count) in cumulative)
+        {
+            if (count >= rank)
+                return 1000 * (double.IsInfinity(le) ? lower : lower + (le - lower) * (rank - below) / Math.Max(1, count - below));
+            (lower, below) = (le, count);
+        }
+        return 1000 * lower;
+    }
+
+    [GeneratedRegex("""skimguard_detector_event_latency_seconds_bucket\{le="(?<le>[^"]+)"\} (?<count>[0-9.e+]+)""")]
+    private static partial Regex LatencyBucket();
+
+    /// <summary>The simulation's records as the messages Ingest would produce (key: card token).</summary>
+    private sealed class MessageFeeds : ISimulationSink
+    {
+        public List<(string Key, byte[] Value)> Transactions { get; } = [];
+        public List<(string Key, byte[] Value)> Reports { get; } = [];
+
+        public void Transaction(Transaction transaction) =>
+            Transactions.Add((transaction.CardToken, JsonSerializer.SerializeToUtf8Bytes(transaction, ContractsJsonContext.Default.Transaction)));
+
+        public void FraudReport(FraudReport report) =>
+            Reports.Add((report.CardToken, JsonSerializer.SerializeToUtf8Bytes(report, ContractsJsonContext.Default.FraudReport)));
+    }
+}
