@@ -7,6 +7,7 @@ return args.FirstOrDefault() switch
     "cpp-quality" => await CppQualityBenchmark.RunAsync(args[1..]),
     "backtest" => await BacktestBenchmark.RunAsync(args[1..]),
     "detector" => await DetectorBenchmark.RunAsync(args[1..]),
+    "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -15,6 +16,7 @@ static int Usage()
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- simulator [--cards N] [--days N] [--out DIR]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality [--seeds N] [--cards N] [--days N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- backtest --folder DIR");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- ingest [--batch N] [--batches N] [--parallel N] [--kafka-records N]");
     return 2;
 }

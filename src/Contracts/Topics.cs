@@ -40,3 +40,16 @@ public static class RejectedHeaders
     /// <summary>Present when the original was too large to keep whole: its length in bytes (the value holds its start).</summary>
     public const string TruncatedFrom = "skimguard-truncated-from";
 }
+
+/// <summary>
+/// The headers of a bank's message on <see cref="Topics.Incoming"/>. The deployment binds the bank header to the
+/// producer's credentials (a Kafka ACL or a proxy), so a bank cannot send as another.
+/// </summary>
+public static class IncomingHeaders
+{
+    /// <summary>The sending bank's id.</summary>
+    public const string Bank = "skimguard-bank";
+
+    /// <summary>What the message holds: "transaction" or "fraud_report".</summary>
+    public const string Record = "skimguard-record";
+}

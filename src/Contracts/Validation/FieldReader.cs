@@ -35,6 +35,8 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
             Problem(name, ProblemCodes.TooLong, $"must be at most {maxLength} characters");
         else if (text.Any(char.IsControl))
             Problem(name, ProblemCodes.ControlCharacters, "must not contain control characters");
+        else if (Cards.PanScanner.LooksLikePan(text))
+            Problem(name, ProblemCodes.NotAllowed, "looks like a card number (13 to 19 digits passing the Luhn check); a card number may not be sent as an id");
         else
             return text;
         return null;

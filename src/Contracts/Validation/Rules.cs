@@ -11,8 +11,12 @@ internal static class Rules
     public const int MaxTokenLength = 128;
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// An id: not empty, not too long, no control characters, and not a card number (a bank that puts the PAN in an id
+    /// would carry it past the edge; the id is refused, with a reason, rather than risk it).
+    /// </summary>
     public static bool IsId(string? text, int maxLength = MaxIdLength) =>
-        text is { Length: > 0 } && text.Length <= maxLength && !text.Any(char.IsControl);
+        text is { Length: > 0 } && text.Length <= maxLength && !text.Any(char.IsControl) && !Cards.PanScanner.LooksLikePan(text);
 
     public static bool IsTimeAllowed(DateTimeOffset time, ReadContext context) =>
         time >= Earliest && time <= context.Clock.GetUtcNow() + context.ClockSkew;

@@ -1,0 +1,41 @@
+using Confluent.Kafka;
+
+namespace SkimGuard.Ingest.Kafka;
+
+/// <summary>
+/// The one Kafka producer of Ingest: idempotent, acks=all, with a bounded delivery time so that a request fails with
+/// 503 rather than hang when Kafka is down. Callers await every delivery before they answer.
+/// </summary>
+public sealed class RecordProducer : IDisposable
+{
+    private readonly IProducer<string, byte[]> _producer;
+
+    public RecordProducer(IngestOptions options, ILogger<RecordProducer> logger)
+    {
+        _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = options.BootstrapServers,
+            ClientId = $"skimguard-ingest-{Environment.MachineName}",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            LingerMs = 2,
+            CompressionType = CompressionType.Lz4,
+            MessageTimeoutMs = options.DeliveryTimeoutMs,
+            // A rejected record carries its original bytes; allow a large one.
+            MessageMaxBytes = 8 * 1024 * 1024,
+        }).SetLogHandler((_, log) =>
+        {
+            if (log.Level <= SyslogLevel.Warning)
+                logger.LogWarning("librdkafka: {Message}", log.Message);
+        }).Build();
+    }
+
+    /// <summary>The underlying producer, for the Kafka path's forwarding.</summary>
+    public IProducer<string, byte[]> Producer => _producer;
+
+    /// <summary>Sends a record; the task completes when Kafka has it (or fails).</summary>
+    public Task<DeliveryResult<string, byte[]>> SendAsync(string topic, string key, byte[] value, Headers? headers = null) =>
+        _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value, Headers = headers });
+
+    public void Dispose() => _producer.Dispose();
+}

@@ -1,0 +1,14 @@
+using SkimGuard.Ingest;
+
+// Ingest: partner banks push transaction and fraud-report feeds over HTTP (or produce to skimguard.incoming.v1);
+// each record is validated, its PAN tokenised, and forwarded to the detector's topics. Settings: docs/ingest.md.
+try
+{
+    await IngestApp.Build(args).RunAsync();
+    return 0;
+}
+catch (InvalidSettingsException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}

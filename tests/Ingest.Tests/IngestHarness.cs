@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+using SkimGuard.Ingest.Api;
+using SkimGuard.TestSupport;
+
+namespace SkimGuard.Ingest.Tests;
+
+/// <summary>Ingest hosted in the test process on a free loopback port, with two banks, its log lines captured.</summary>
+internal sealed class IngestHost : IAsyncDisposable
+{
+    public const string SbiKey = "sbi-key-2026-a", SbiRotatedKey = "sbi-key-2026-b", SbiRevokedKey = "sbi-key-2025", HdfcKey = "hdfc-key-1";
+    public const string Secret = "test-token-secret-of-at-least-32-bytes!";
+
+    private readonly WebApplication _app;
+
+    private IngestHost(WebApplication app, TopicNames topics, CapturedLog log)
+    {
+        _app = app;
+        Topics = topics;
+        Log = log;
+        Http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public HttpClient Http { get; }
+    public TopicNames Topics { get; }
+    public CapturedLog Log { get; }
+
+    public static async Task<IngestHost> StartAsync(string bootstrapServers, Action<IngestOptions>? configure = null)
+    {
+        var topics = new TopicNames($"i{Guid.NewGuid():N}");
+        var log = new CapturedLog();
+        var app = IngestApp.Build(["--urls", $"http://127.0.0.1:{FreePort.Next()}"], o =>
+        {
+            o.BootstrapServers = bootstrapServers;
+            o.TransactionsTopic = topics.Transactions;
+            o.FraudReportsTopic = topics.FraudReports;
+            o.RejectedTopic = topics.Rejected;
+            o.IncomingTopic = topics.Incoming;
+            o.IncomingGroupId = topics.Prefix;
+            o.KafkaPath = false;
+            o.TokenSecret = Secret;
+            o.Banks = new()
+            {
+                ["sbi"] = new BankAccess { ApiKeyHashes = [ApiKeys.HashOf(SbiKey), ApiKeys.HashOf(SbiRotatedKey)], RevokedKeyHashes = [ApiKeys.HashOf(SbiRevokedKey)] },
+                ["hdfc"] = new BankAccess { ApiKeyHashes = [ApiKeys.HashOf(HdfcKey)] },
+            };
+            configure?.Invoke(o);
+        }, logging => logging.AddProvider(log).SetMinimumLevel(LogLevel.Trace));
+        await app.StartAsync();
+        return new IngestHost(app, topics, log);
+    }
+
+    /// <summary>POSTs a body to a feed as the bank with <paramref name="apiKey"/>.</summary>
+    public async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(string path, string? apiKey, byte[] body, string contentType = "application/x-ndjson", bool gzip = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        if (apiKey is not null)
+            request.Headers.Add("X-Api-Key", apiKey);
+        var content = gzip ? Gzip(body) : body;
+        request.Content = new ByteArrayContent(content);
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (gzip)
+            request.Content.Headers.ContentEncoding.Add("gzip");
+        var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Log.Responses.Enqueue(text);
+        var json = text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : default;
+        return ((int)response.StatusCode, json, response);
+    }
+
+    public Task<(int Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(string path, string? apiKey, string body, string contentType = "application/x-ndjson", bool gzip = false) =>
+        PostAsync(path, apiKey, Encoding.UTF8.GetBytes(body), contentType, gzip);
+
+    private static byte[] Gzip(byte[] body)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest))
+            gzip.Write(body);
+        return buffer.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+internal sealed record TopicNames(string Prefix)
+{
+    public string Transactions => $"{Prefix}.transactions";
+    public string FraudReports => $"{Prefix}.fraud-reports";
+    public string Rejected => $"{Prefix}.rejected";
+    public string Incoming => $"{Prefix}.incoming";
+}
+
+/// <summary>Every log line Ingest writes, and every response body a test read: searched for card numbers.</summary>
+internal sealed class CapturedLog : ILoggerProvider
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+    public ConcurrentQueue<string> Responses { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            log.Lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {exception}");
+    }
+}
+
+/// <summary>Records for the tests: a valid transaction and report of a given bank, as JSON text.</summary>
+internal static class Records
+{
+    public static readonly DateTimeOffset Now = DateTimeOffset.UtcNow.AddMinutes(-5);
+
+    public static Dictionary<string, object?> Transaction(string id, string bank = "sbi") => new()
+    {
+        ["schema_version"] = 1, ["txn_id"] = id, ["bank_id"] = bank, ["card_token"] = "ct_" + new string('A', 43), ["terminal_id"] = "ATM-MB-0001",
+        ["terminal_type"] = "atm", ["timestamp"] = Now.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+        ["amount_minor"] = 250000, ["currency"] = "INR", ["entry_mode"] = "chip", ["txn_type"] = "withdrawal", ["approved"] = true,
+        ["country"] = "IN", ["lat"] = 19.3, ["lon"] = 72.85,
+    };
+
+    public static Dictionary<string, object?> Report(string id, string bank = "sbi") => new()
+    {
+        ["schema_version"] = 1, ["report_id"] = id, ["bank_id"] = bank, ["card_token"] = "ct_" + new string('B', 43),
+        ["reported_at"] = Now.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), ["fraud_type"] = "counterfeit",
+    };
+
+    public static string Json(Dictionary<string, object?> record) => JsonSerializer.Serialize(record);
+
+    public static string Lines(IEnumerable<Dictionary<string, object?>> records) => string.Join('\n', records.Select(Json));
+}
+
+internal static class Topic
+{
+    /// <summary>Every message value of a topic, from the start to its end now.</summary>
+    public static List<Message<string, byte[]>> ReadAll(string bootstrapServers, string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers, GroupId = $"reader-{Guid.NewGuid():N}", EnableAutoCommit = false, EnablePartitionEof = true, AllowAutoCreateTopics = true,
+        }).Build();
+        var partitions = Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)).ToList();
+        consumer.Assign(partitions);
+        var ended = new HashSet<int>();
+        var messages = new List<Message<string, byte[]>>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (ended.Count < 4 && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is not { } result)
+                continue;
+            if (result.IsPartitionEOF)
+                ended.Add(result.Partition.Value);
+            else
+                messages.Add(result.Message);
+        }
+        return messages;
+    }
+}
