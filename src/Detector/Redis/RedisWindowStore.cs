@@ -11,59 +11,54 @@ using StackExchange.Redis;
 namespace SkimGuard.Detector.Redis;
 
 /// <summary>
-/// The window store in Redis, shared by every detector replica. Every write is idempotent (set members, hash fields,
-/// a compare-and-set script for marks), and every key expires: state with the retention, applied-event keys with the
-/// dedupe window, both counted from the last write in wall-clock time (event time may be years old in a replay).
-/// Expiry in event time is applied on read: the store remembers the day before which state no longer counts.
-/// </summary>
-/// <summary>
-/// The window store in Redis, shared by every detector replica. Every write is idempotent (set members, hash fields,
-/// a compare-and-set script for marks), and every key expires: state with the retention, applied-event keys with the
-/// dedupe window, both counted from the last write in wall-clock time (event time may be years old in a replay).
-/// Expiry in event time is applied on read: the store remembers the day before which state no longer counts.
-/// <para>
-/// Writes are pipelined: each is sent at once and not awaited, so a batch of events costs one round trip (the read
-/// ahead of which events were applied) plus the commit. Reads that the engine needs mid-batch travel on the same
-/// connection behind the writes sent before them, so they see them. The commit first waits for every state write,
-/// then writes the batch's applied-event keys: an event counts as applied only once all its state is in Redis.
-/// </para>
+/// The window store in Redis, shared by every detector replica. A batch of events is one unit: its writes are held in
+/// this process (<see cref="PendingBatch"/>), reads answer from Redis with them laid over, and the commit sends them all,
+/// with the batch's applied-event keys, in one MULTI/EXEC. A crash before the commit leaves Redis exactly as the last
+/// batch left it, so reading the batch again repeats it exactly; a crash cannot leave half a batch behind.
+/// Every key expires: state with the retention, applied-event keys with the dedupe window, counted from the last write
+/// in wall-clock time (event time may be years old in a replay); expiry in event time is applied on read.
 /// </summary>
 public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
 {
     // Members of visits and day sets join fields with the unit separator: ids are refused if they hold control characters.
     private const char Separator = '\u001f';
 
-    // Keeps the heavier mark (at equal weight the earlier first fraud); returns {1, old mark} when it replaced one.
-    private static readonly LuaScript KeepStrongerMark = LuaScript.Prepare("""
-        local weight = tonumber(redis.call('HGET', @card, 'mark_weight'))
-        local first = tonumber(redis.call('HGET', @card, 'mark_first'))
-        local new_weight = tonumber(@weight)
-        local new_first = tonumber(@first)
+    // Keeps the heavier mark (at equal weight the earlier first fraud) and moves the base-rate weights with it.
+    // KEYS: card hash, weight hash, strong-weight hash. ARGV: bank, weight, first fraud (ms), mark JSON, day, weight in
+    // millionths, strong (1/0), TTL (ms). The weights live in the {rate} slot: one Redis, not a cluster (docs/detector.md).
+    private const string KeepStrongerMark = """
+        local weight = tonumber(redis.call('HGET', KEYS[1], 'mark_weight'))
+        local first = tonumber(redis.call('HGET', KEYS[1], 'mark_first'))
+        local new_weight = tonumber(ARGV[2])
+        local new_first = tonumber(ARGV[3])
         if weight and (new_weight < weight or (new_weight == weight and new_first >= first)) then
-          return {0, redis.call('HGET', @card, 'mark')}
+          return 0
         end
-        local old = redis.call('HGET', @card, 'mark') or ''
-        redis.call('HSET', @card, 'bank', @bank, 'mark', @mark, 'mark_weight', @weight, 'mark_first', @first)
-        redis.call('PEXPIRE', @card, @ttl)
-        return {1, old}
-        """);
+        if weight then
+          local old_day = redis.call('HGET', KEYS[1], 'mark_day')
+          local old_micro = tonumber(redis.call('HGET', KEYS[1], 'mark_micro'))
+          redis.call('HINCRBY', KEYS[2], old_day, -old_micro)
+          if redis.call('HGET', KEYS[1], 'mark_strong') == '1' then
+            redis.call('HINCRBY', KEYS[3], old_day, -old_micro)
+          end
+        end
+        redis.call('HSET', KEYS[1], 'bank', ARGV[1], 'mark', ARGV[4], 'mark_weight', ARGV[2], 'mark_first', ARGV[3],
+          'mark_day', ARGV[5], 'mark_micro', ARGV[6], 'mark_strong', ARGV[7])
+        redis.call('HINCRBY', KEYS[2], ARGV[5], ARGV[6])
+        if ARGV[7] == '1' then
+          redis.call('HINCRBY', KEYS[3], ARGV[5], ARGV[6])
+        end
+        redis.call('PEXPIRE', KEYS[1], ARGV[8])
+        redis.call('PEXPIRE', KEYS[2], ARGV[8])
+        redis.call('PEXPIRE', KEYS[3], ARGV[8])
+        return 1
+        """;
 
     private readonly IDatabase _db = redis.GetDatabase();
-    private readonly List<Task> _writes = [];
-    // The batch's applied-event keys, written at the commit; and what the read-ahead learnt about the batch's events.
-    private readonly Dictionary<int, HashSet<ulong>> _appliedInBatch = [];
-    private readonly Dictionary<int, HashSet<ulong>> _appliedBefore = [];
-    private readonly Dictionary<int, HashSet<ulong>> _checkedBefore = [];
-    // Last active day of the batch's cards and terminals, sent as one ZADD GT each.
-    private readonly Dictionary<string, int> _activeCards = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _activeTerminals = new(StringComparer.Ordinal);
-    // Keys given their TTL by this process: a day set's lifetime is fixed by its day; a terminal's info is refreshed daily.
-    private readonly Dictionary<int, HashSet<string>> _dayKeysWithTtl = [];
+    private PendingBatch _batch = new();
+    // Terminal info refreshed once per terminal and day by this process (after a commit that carried it).
     private readonly Dictionary<string, int> _terminalInfoDay = new(StringComparer.Ordinal);
     private int _stateFromDay = int.MinValue;
-
-    /// <summary>Round trips awaited so far (reads and commits), for the metrics.</summary>
-    public long RoundTrips { get; private set; }
 
     /// <summary>Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, for the metrics.</summary>
     public Action<string, TimeSpan>? Timed { get; init; }
@@ -72,18 +67,16 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     public async ValueTask BeginBatchAsync(IReadOnlyList<(EventKey Key, DateTimeOffset Time)> events, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        _appliedBefore.Clear();
-        _checkedBefore.Clear();
+        _batch = new PendingBatch();
         var byDay = events.GroupBy(e => EventDay.Of(e.Time), e => e.Key.Hash64()).Select(g => (Day: g.Key, Hashes: g.Distinct().ToArray())).ToList();
         var lookups = byDay.Select(d => _db.SetContainsAsync(keys.Applied(d.Day), [.. d.Hashes.Select(h => (RedisValue)(long)h)])).ToList();
         await Task.WhenAll(lookups);
-        RoundTrips++;
         for (var i = 0; i < byDay.Count; i++)
         {
             var (day, hashes) = byDay[i];
             var found = lookups[i].Result;
-            _checkedBefore[day] = [.. hashes];
-            _appliedBefore[day] = [.. hashes.Where((_, j) => found[j])];
+            _batch.CheckedBefore[day] = [.. hashes];
+            _batch.AppliedBefore[day] = [.. hashes.Where((_, j) => found[j])];
         }
         Timed?.Invoke("read_ahead", Stopwatch.GetElapsedTime(started));
     }
@@ -92,22 +85,86 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     public async ValueTask CommitBatchAsync(CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        SendActiveDays();
-        await Task.WhenAll(_writes);
-        _writes.Clear();
-        // Only now, with every state write acknowledged, do the batch's events count as applied.
-        foreach (var (day, hashes) in _appliedInBatch)
+        var batch = _batch;
+        var transaction = _db.CreateTransaction();
+        var writes = new List<Task>();
+        var infoSent = new List<(string Terminal, int Day)>();
+        foreach (var (token, visits) in batch.Visits)
+        {
+            var key = keys.CardVisits(token);
+            writes.Add(transaction.SortedSetAddAsync(key, [.. visits.Select(v => new SortedSetEntry(VisitMember(v), v.Time.UtcTicks))]));
+            writes.Add(transaction.KeyExpireAsync(key, retention));
+            // Visits older than the retention are filtered on read; trimming on one card in sixteen per batch bounds the set.
+            if ((uint)StringComparer.Ordinal.GetHashCode(token) % 16 == (uint)visits[0].Time.Minute % 16)
+                writes.Add(transaction.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, StateFromTicks(), Exclude.Stop));
+        }
+        foreach (var (terminal, days) in batch.DayCards)
+        {
+            foreach (var (day, cards) in days)
+            {
+                var key = keys.TerminalDay(terminal, day);
+                writes.Add(transaction.SetAddAsync(key, [.. cards.Select(c => (RedisValue)$"{c.BankId}{Separator}{c.Token}")]));
+                writes.Add(transaction.KeyExpireAsync(key, retention));
+            }
+        }
+        foreach (var (terminal, visit) in batch.Terminals)
+        {
+            var day = EventDay.Of(visit.Time);
+            if (_terminalInfoDay.TryGetValue(terminal, out var sentOn) && sentOn >= day)
+                continue;
+            writes.Add(transaction.HashSetAsync(keys.Terminal(terminal), TerminalFields(visit)));
+            writes.Add(transaction.KeyExpireAsync(keys.Terminal(terminal), retention));
+            infoSent.Add((terminal, day));
+        }
+        foreach (var mark in batch.Marks.Values)
+            writes.Add(transaction.ExecuteAsync("EVAL", MarkArguments(mark)));
+        foreach (var (terminal, visitors) in batch.Visitors)
+        {
+            var key = keys.TerminalCompromised(terminal);
+            writes.Add(transaction.HashSetAsync(key, [.. visitors.Select(v => new HashEntry(v.Key, JsonSerializer.Serialize(v.Value, StoreJsonContext.Default.CompromisedVisitor)))]));
+            writes.Add(transaction.KeyExpireAsync(key, retention));
+        }
+        foreach (var alert in batch.Alerts.Values)
+            writes.Add(transaction.HashSetAsync(keys.Alerts, alert.TerminalId, JsonSerializer.Serialize(alert, ContractsJsonContext.Default.AtmAlert)));
+        if (batch.Alerts.Count > 0)
+            writes.Add(transaction.KeyExpireAsync(keys.Alerts, retention));
+        foreach (var ((alertId, bankId), tokens) in batch.CardsSent)
+        {
+            var key = keys.CardsSent(alertId, bankId);
+            writes.Add(transaction.SetAddAsync(key, [.. tokens.Select(t => (RedisValue)t)]));
+            writes.Add(transaction.KeyExpireAsync(key, retention));
+        }
+        foreach (var (terminal, entry) in batch.Rescans)
+        {
+            writes.Add(entry is null
+                ? transaction.HashDeleteAsync(keys.Rescans, terminal)
+                : transaction.HashSetAsync(keys.Rescans, terminal, string.Create(CultureInfo.InvariantCulture, $"{entry.LastScan.UtcTicks}{Separator}{entry.Due?.UtcTicks}")));
+        }
+        if (batch.Rescans.Count > 0)
+            writes.Add(transaction.KeyExpireAsync(keys.Rescans, retention));
+        foreach (var (key, lastDay) in new[] { (keys.ActiveCards, batch.ActiveCards), (keys.ActiveTerminals, batch.ActiveTerminals) })
+        {
+            if (lastDay.Count == 0)
+                continue;
+            // GT keeps the latest day: a late visit cannot move a card back in time (Redis 6.2+).
+            writes.Add(transaction.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            writes.Add(transaction.KeyExpireAsync(key, retention));
+        }
+        foreach (var (day, hashes) in batch.Applied)
         {
             var key = keys.Applied(day);
-            _writes.Add(_db.SetAddAsync(key, [.. hashes.Select(h => (RedisValue)(long)h)]));
-            _writes.Add(_db.KeyExpireAsync(key, dedupeWindow + TimeSpan.FromDays(1)));
+            writes.Add(transaction.SetAddAsync(key, [.. hashes.Select(h => (RedisValue)(long)h)]));
+            writes.Add(transaction.KeyExpireAsync(key, dedupeWindow + TimeSpan.FromDays(1)));
         }
-        await Task.WhenAll(_writes);
-        RoundTrips += 2;
-        _writes.Clear();
-        _appliedInBatch.Clear();
-        _appliedBefore.Clear();
-        _checkedBefore.Clear();
+        if (writes.Count > 0)
+        {
+            if (!await transaction.ExecuteAsync())
+                throw new RedisException("the batch's transaction was not executed");
+            await Task.WhenAll(writes);
+        }
+        foreach (var (terminal, day) in infoSent)
+            _terminalInfoDay[terminal] = day;
+        _batch = new PendingBatch();
         Timed?.Invoke("commit", Stopwatch.GetElapsedTime(started));
     }
 
@@ -116,18 +173,17 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     {
         var day = EventDay.Of(eventTime);
         var hash = eventKey.Hash64();
-        if (_appliedInBatch.TryGetValue(day, out var inBatch) && inBatch.Contains(hash))
+        if (_batch.Applied.TryGetValue(day, out var inBatch) && inBatch.Contains(hash))
             return true;
-        if (_checkedBefore.TryGetValue(day, out var checkedKeys) && checkedKeys.Contains(hash))
-            return _appliedBefore[day].Contains(hash);
-        RoundTrips++;
+        if (_batch.CheckedBefore.TryGetValue(day, out var checkedKeys) && checkedKeys.Contains(hash))
+            return _batch.AppliedBefore[day].Contains(hash);
         return await _db.SetContainsAsync(keys.Applied(day), (long)hash);
     }
 
     /// <inheritdoc />
     public ValueTask MarkAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
     {
-        ref var hashes = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedInBatch, EventDay.Of(eventTime), out _);
+        ref var hashes = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Applied, EventDay.Of(eventTime), out _);
         hashes ??= [];
         hashes.Add(eventKey.Hash64());
         return ValueTask.CompletedTask;
@@ -137,73 +193,48 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     public async ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
         var visits = _db.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
-        var mark = _db.HashGetAsync(keys.Card(cardToken), "mark");
-        RoundTrips++;
-        var markJson = await mark;
-        return new CardHistory(
-            [.. (await visits).Select(v => ParseVisit(cardToken, v!))],
-            markJson.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)markJson!, StoreJsonContext.Default.CompromiseMark));
+        var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? pending : await StoredMarkAsync(cardToken);
+        var all = (await visits).Select(v => ParseVisit(cardToken, v!)).ToList();
+        if (_batch.Visits.TryGetValue(cardToken, out var added))
+            all = [.. all.Concat(added).OrderBy(v => v.Time)];
+        return new CardHistory(all, mark);
     }
 
     /// <inheritdoc />
     public ValueTask AddVisitAsync(CardVisit visit, CancellationToken cancellationToken = default)
     {
         var day = EventDay.Of(visit.Time);
-        var cardVisits = keys.CardVisits(visit.CardToken);
-        _writes.Add(_db.SortedSetAddAsync(cardVisits, VisitMember(visit), visit.Time.UtcTicks));
-        _writes.Add(_db.KeyExpireAsync(cardVisits, retention));
-        // Visits older than the retention are filtered on read; trimming them on one visit in sixteen bounds the set.
-        if (visit.Time.UtcTicks / TimeSpan.TicksPerSecond % 16 == 0)
-            _writes.Add(_db.SortedSetRemoveRangeByScoreAsync(cardVisits, double.NegativeInfinity, StateFromTicks(), Exclude.Stop));
-        var terminalDay = keys.TerminalDay(visit.TerminalId, day);
-        _writes.Add(_db.SetAddAsync(terminalDay, $"{visit.BankId}{Separator}{visit.CardToken}"));
-        ref var withTtl = ref CollectionsMarshal.GetValueRefOrAddDefault(_dayKeysWithTtl, day, out _);
-        withTtl ??= new HashSet<string>(StringComparer.Ordinal);
-        if (withTtl.Add(visit.TerminalId))
-            _writes.Add(_db.KeyExpireAsync(terminalDay, retention));
-        ref var infoDay = ref CollectionsMarshal.GetValueRefOrAddDefault(_terminalInfoDay, visit.TerminalId, out var known);
-        if (!known || day > infoDay)
-        {
-            infoDay = day;
-            _writes.Add(_db.HashSetAsync(keys.Terminal(visit.TerminalId), TerminalFields(visit)));
-            _writes.Add(_db.KeyExpireAsync(keys.Terminal(visit.TerminalId), retention));
-        }
-        Latest(_activeCards, visit.CardToken, day);
-        Latest(_activeTerminals, visit.TerminalId, day);
+        ref var visits = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Visits, visit.CardToken, out _);
+        (visits ??= []).Add(visit);
+        ref var days = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.DayCards, visit.TerminalId, out _);
+        days ??= [];
+        ref var cards = ref CollectionsMarshal.GetValueRefOrAddDefault(days, day, out _);
+        (cards ??= []).Add(new CardRef(visit.CardToken, visit.BankId));
+        _batch.Terminals[visit.TerminalId] = visit;
+        Latest(_batch.ActiveCards, visit.CardToken, day);
+        Latest(_batch.ActiveTerminals, visit.TerminalId, day);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<CompromiseMark> MarkCompromisedAsync(CompromiseMark mark, CancellationToken cancellationToken = default)
     {
-        RoundTrips++;
-        var result = (RedisResult[])(await _db.ScriptEvaluateAsync(KeepStrongerMark, new
-        {
-            card = keys.Card(mark.CardToken),
-            bank = mark.BankId,
-            mark = JsonSerializer.Serialize(mark, StoreJsonContext.Default.CompromiseMark),
-            weight = mark.Weight.ToString("R", CultureInfo.InvariantCulture),
-            // Milliseconds, not ticks: Lua numbers are doubles, exact only to 2^53.
-            first = mark.FirstFraudAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
-            ttl = (long)retention.TotalMilliseconds,
-        }))!;
-        var other = (string?)result[1];
-        var previous = string.IsNullOrEmpty(other) ? null : JsonSerializer.Deserialize(other, StoreJsonContext.Default.CompromiseMark);
-        if ((int)result[0] == 0)
-            return previous!;
-        // The base-rate counters live in their own slot, so they are moved by a second command (see docs/detector.md).
-        if (previous is not null)
-            MoveWeight(previous, -1);
-        MoveWeight(mark, +1);
-        return mark;
+        var current = _batch.Marks.TryGetValue(mark.CardToken, out var pending) ? pending : await StoredMarkAsync(mark.CardToken);
+        var stronger = MarkOrder.Stronger(current, mark);
+        if (ReferenceEquals(stronger, current))
+            return current!;
+        if (current is not null)
+            _batch.MoveWeight(current, -1);
+        _batch.MoveWeight(stronger, +1);
+        _batch.Marks[mark.CardToken] = stronger;
+        return stronger;
     }
 
     /// <inheritdoc />
     public ValueTask UpsertCompromisedVisitorAsync(string terminalId, CompromisedVisitor visitor, CancellationToken cancellationToken = default)
     {
-        var key = keys.TerminalCompromised(terminalId);
-        _writes.Add(_db.HashSetAsync(key, visitor.CardToken, JsonSerializer.Serialize(visitor, StoreJsonContext.Default.CompromisedVisitor)));
-        _writes.Add(_db.KeyExpireAsync(key, retention));
+        ref var visitors = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Visitors, terminalId, out _);
+        (visitors ??= new Dictionary<string, CompromisedVisitor>(StringComparer.Ordinal))[visitor.CardToken] = visitor;
         return ValueTask.CompletedTask;
     }
 
@@ -216,51 +247,72 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
         var days = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1))
             .Select(day => (Day: day, Cards: batch.SetMembersAsync(keys.TerminalDay(terminalId, day))))
             .ToList();
-        var compromised = batch.HashValuesAsync(keys.TerminalCompromised(terminalId));
+        var compromised = batch.HashGetAllAsync(keys.TerminalCompromised(terminalId));
         batch.Execute();
-        RoundTrips++;
         var fields = (await info).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
-        if (fields.Count == 0)
+        var hasPendingInfo = _batch.Terminals.TryGetValue(terminalId, out var pendingInfo);
+        if (fields.Count == 0 && !hasPendingInfo)
             return null;
+        _batch.DayCards.TryGetValue(terminalId, out var pendingDays);
         var cardsByDay = new Dictionary<int, IReadOnlyCollection<CardRef>>();
         foreach (var (day, cards) in days)
         {
-            var members = await cards;
-            if (members.Length > 0)
-                cardsByDay[day] = [.. members.Select(m => ParseCardRef(m!))];
+            var members = (await cards).Select(m => ParseCardRef(m!));
+            if (pendingDays is not null && pendingDays.TryGetValue(day, out var added))
+                members = members.Union(added);
+            var list = members.ToList();
+            if (list.Count > 0)
+                cardsByDay[day] = list;
         }
+        var visitors = (await compromised).ToDictionary(e => (string)e.Name!, e => JsonSerializer.Deserialize((string)e.Value!, StoreJsonContext.Default.CompromisedVisitor)!, StringComparer.Ordinal);
+        if (_batch.Visitors.TryGetValue(terminalId, out var pendingVisitors))
+            foreach (var (token, visitor) in pendingVisitors)
+                visitors[token] = visitor;
         var (from, to) = (EventDay.Start(fromDay), EventDay.Start(toDay + 1));
-        var visitors = (await compromised)
-            .Select(v => JsonSerializer.Deserialize((string)v!, StoreJsonContext.Default.CompromisedVisitor)!)
+        var inRange = visitors.Values
             .Where(v => v.Visits.Any(t => t >= from && t < to))
             .Select(v => v.Visits.All(t => t >= from && t < to) ? v : v with { Visits = [.. v.Visits.Where(t => t >= from && t < to)] })
             .ToList();
-        return new TerminalHistory(terminalId, WireNames.Of<TerminalType>()[fields["type"]], Coordinate(fields, "lat"), Coordinate(fields, "lon"), cardsByDay, visitors);
+        return fields.Count > 0
+            ? new TerminalHistory(terminalId, WireNames.Of<TerminalType>()[fields["type"]], Coordinate(fields, "lat"), Coordinate(fields, "lon"), cardsByDay, inRange)
+            : new TerminalHistory(terminalId, pendingInfo.TerminalType, pendingInfo.Lat, pendingInfo.Lon, cardsByDay, inRange);
     }
 
     /// <inheritdoc />
     public async ValueTask<BaseRate> GetBaseRateAsync(int fromDay, int toDay, CancellationToken cancellationToken = default)
     {
         fromDay = Math.Max(fromDay, _stateFromDay);
-        SendActiveDays();
         var dayRange = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1)).ToArray();
         if (dayRange.Length == 0)
             return new BaseRate(0, 0, 0, 0);
         var fields = dayRange.Select(d => (RedisValue)d).ToArray();
+        var cards = _batch.ActiveCards.ToList();
+        var terminals = _batch.ActiveTerminals.ToList();
         var batch = _db.CreateBatch();
-        var active = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay);
-        var terminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay);
+        var activeCards = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay);
+        var activeTerminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay);
         var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
         var strong = batch.HashGetAsync(keys.StrongWeight, fields);
+        // The batch's cards and terminals count once, on their latest day, as ZADD GT will leave them.
+        var cardDays = cards.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveCards, [.. cards.Select(c => (RedisValue)c.Key)]) : Task.FromResult<double?[]>([]);
+        var terminalDays = terminals.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveTerminals, [.. terminals.Select(t => (RedisValue)t.Key)]) : Task.FromResult<double?[]>([]);
         batch.Execute();
-        RoundTrips++;
-        return BaseRate.FromMicro(await active, Sum(await weights), Sum(await strong), await terminals);
+        bool InRange(double? day) => day is { } d && d >= fromDay && d <= toDay;
+        long Added(List<KeyValuePair<string, int>> pending, double?[] stored) =>
+            pending.Select((p, i) => (InRange(Math.Max(p.Value, stored[i] ?? double.MinValue)) ? 1 : 0) - (InRange(stored[i]) ? 1 : 0)).Sum();
+        long PendingWeight(Dictionary<int, long> byDay) => byDay.Where(d => d.Key >= fromDay && d.Key <= toDay).Sum(d => d.Value);
+        return BaseRate.FromMicro(
+            await activeCards + Added(cards, await cardDays),
+            Sum(await weights) + PendingWeight(_batch.WeightMicro),
+            Sum(await strong) + PendingWeight(_batch.StrongMicro),
+            await activeTerminals + Added(terminals, await terminalDays));
     }
 
     /// <inheritdoc />
     public async ValueTask<AtmAlert?> GetAlertAsync(string terminalId, CancellationToken cancellationToken = default)
     {
-        RoundTrips++;
+        if (_batch.Alerts.TryGetValue(terminalId, out var pending))
+            return pending;
         var json = await _db.HashGetAsync(keys.Alerts, terminalId);
         return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, ContractsJsonContext.Default.AtmAlert);
     }
@@ -268,48 +320,48 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     /// <inheritdoc />
     public ValueTask SaveAlertAsync(AtmAlert alert, CancellationToken cancellationToken = default)
     {
-        // An alert not updated for the look-back is over; the hash lives as long as alerts keep changing.
-        _writes.Add(_db.HashSetAsync(keys.Alerts, alert.TerminalId, JsonSerializer.Serialize(alert, ContractsJsonContext.Default.AtmAlert)));
-        _writes.Add(_db.KeyExpireAsync(keys.Alerts, retention));
+        _batch.Alerts[alert.TerminalId] = alert;
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlySet<string>> GetCardsSentAsync(string alertId, string bankId, CancellationToken cancellationToken = default)
     {
-        RoundTrips++;
-        return (await _db.SetMembersAsync(keys.CardsSent(alertId, bankId))).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+        var sent = (await _db.SetMembersAsync(keys.CardsSent(alertId, bankId))).Select(m => (string)m!).ToHashSet(StringComparer.Ordinal);
+        if (_batch.CardsSent.TryGetValue((alertId, bankId), out var pending))
+            sent.UnionWith(pending);
+        return sent;
     }
 
     /// <inheritdoc />
     public ValueTask AddCardsSentAsync(string alertId, string bankId, IEnumerable<string> cardTokens, CancellationToken cancellationToken = default)
     {
-        var key = keys.CardsSent(alertId, bankId);
-        _writes.Add(_db.SetAddAsync(key, [.. cardTokens.Select(t => (RedisValue)t)]));
-        _writes.Add(_db.KeyExpireAsync(key, retention));
+        ref var sent = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.CardsSent, (alertId, bankId), out _);
+        (sent ??= new HashSet<string>(StringComparer.Ordinal)).UnionWith(cardTokens);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<RescanEntry>> GetRescansAsync(CancellationToken cancellationToken = default)
     {
-        RoundTrips++;
-        return [.. (await _db.HashGetAllAsync(keys.Rescans)).Select(e => ParseRescan(e.Name!, e.Value!))];
+        var entries = (await _db.HashGetAllAsync(keys.Rescans)).ToDictionary(e => (string)e.Name!, e => (RescanEntry?)ParseRescan(e.Name!, e.Value!), StringComparer.Ordinal);
+        foreach (var (terminal, entry) in _batch.Rescans)
+            entries[terminal] = entry;
+        return [.. entries.Values.OfType<RescanEntry>()];
     }
 
     /// <inheritdoc />
     public ValueTask SaveRescanAsync(RescanEntry entry, CancellationToken cancellationToken = default)
     {
-        var value = string.Create(CultureInfo.InvariantCulture, $"{entry.LastScan.UtcTicks}{Separator}{entry.Due?.UtcTicks}");
-        _writes.Add(_db.HashSetAsync(keys.Rescans, entry.TerminalId, value));
-        _writes.Add(_db.KeyExpireAsync(keys.Rescans, retention));
+        _batch.Rescans[entry.TerminalId] = entry;
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public ValueTask RemoveRescansAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default)
     {
-        _writes.Add(_db.HashDeleteAsync(keys.Rescans, [.. terminalIds.Select(t => (RedisValue)t)]));
+        foreach (var terminal in terminalIds)
+            _batch.Rescans[terminal] = null;
         return ValueTask.CompletedTask;
     }
 
@@ -317,14 +369,9 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
     public async ValueTask ExpireAsync(int stateBeforeDay, int appliedKeysBeforeDay, CancellationToken cancellationToken = default)
     {
         _stateFromDay = Math.Max(_stateFromDay, stateBeforeDay);
-        foreach (var stale in _dayKeysWithTtl.Keys.Where(d => d < stateBeforeDay).ToList())
-            _dayKeysWithTtl.Remove(stale);
-        SendActiveDays();
-        RoundTrips += 2;
         // Applied keys are looked up by day, so their days are known: drop the week that just left the window.
-        // Everything else is filtered on read by _stateFromDay and removed by its TTL.
+        // Everything else is filtered on read by _stateFromDay and removed by its TTL. Idempotent, so not part of a batch.
         var batch = _db.CreateBatch();
-        // One key per command: each day's keys have their own slot in a cluster.
         var deletes = Enumerable.Range(appliedKeysBeforeDay - 8, 8).Select(day => (Task)batch.KeyDeleteAsync(keys.Applied(day))).ToList();
         deletes.Add(batch.SortedSetRemoveRangeByScoreAsync(keys.ActiveCards, double.NegativeInfinity, stateBeforeDay, Exclude.Stop));
         deletes.Add(batch.SortedSetRemoveRangeByScoreAsync(keys.ActiveTerminals, double.NegativeInfinity, stateBeforeDay, Exclude.Stop));
@@ -338,36 +385,30 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
 
     private double StateFromTicks() => _stateFromDay == int.MinValue ? double.NegativeInfinity : EventDay.Start(_stateFromDay).UtcTicks;
 
-    private void MoveWeight(CompromiseMark mark, int sign)
+    private async Task<CompromiseMark?> StoredMarkAsync(string cardToken)
     {
-        var day = EventDay.Of(mark.FirstFraudAt);
-        _writes.Add(_db.HashIncrementAsync(keys.CompromisedWeight, day, sign * BaseRate.ToMicro(mark.Weight)));
-        _writes.Add(_db.KeyExpireAsync(keys.CompromisedWeight, retention));
-        if (mark.Strong)
-        {
-            _writes.Add(_db.HashIncrementAsync(keys.StrongWeight, day, sign * BaseRate.ToMicro(mark.Weight)));
-            _writes.Add(_db.KeyExpireAsync(keys.StrongWeight, retention));
-        }
+        var json = await _db.HashGetAsync(keys.Card(cardToken), "mark");
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, StoreJsonContext.Default.CompromiseMark);
     }
+
+    private object[] MarkArguments(CompromiseMark mark) =>
+    [
+        KeepStrongerMark, 3, keys.Card(mark.CardToken).ToString(), keys.CompromisedWeight.ToString(), keys.StrongWeight.ToString(),
+        mark.BankId, mark.Weight.ToString("R", CultureInfo.InvariantCulture),
+        // Milliseconds, not ticks: Lua numbers are doubles, exact only to 2^53.
+        mark.FirstFraudAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
+        JsonSerializer.Serialize(mark, StoreJsonContext.Default.CompromiseMark),
+        EventDay.Of(mark.FirstFraudAt).ToString(CultureInfo.InvariantCulture),
+        BaseRate.ToMicro(mark.Weight).ToString(CultureInfo.InvariantCulture),
+        mark.Strong ? "1" : "0",
+        ((long)retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+    ];
 
     private static void Latest(Dictionary<string, int> lastDay, string id, int day)
     {
         ref var latest = ref CollectionsMarshal.GetValueRefOrAddDefault(lastDay, id, out var exists);
         if (!exists || day > latest)
             latest = day;
-    }
-
-    /// <summary>Sends the batch's active cards and terminals, each set with one ZADD GT (a late visit cannot move one back in time).</summary>
-    private void SendActiveDays()
-    {
-        foreach (var (key, lastDay) in new[] { (keys.ActiveCards, _activeCards), (keys.ActiveTerminals, _activeTerminals) })
-        {
-            if (lastDay.Count == 0)
-                continue;
-            _writes.Add(_db.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
-            _writes.Add(_db.KeyExpireAsync(key, retention));
-            lastDay.Clear();
-        }
     }
 
     private static long Sum(RedisValue[] values) => values.Where(v => v.HasValue).Sum(v => (long)v);
