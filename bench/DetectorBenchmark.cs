@@ -33,6 +33,7 @@ internal static partial class DetectorBenchmark
         var days = Args.Int(args, "--days", 3);
         var batchSize = Args.Int(args, "--batch", 2000);
         var fetchWaitMs = Args.Int(args, "--fetch-wait-ms", new DetectorOptions().FetchWaitMaxMs);
+        var batchWaitMs = Args.Int(args, "--batch-wait-ms", new DetectorOptions().BatchWaitMs);
         var report = Args.Text(args, "--report", "docs/benchmarks/detector.md");
 
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
@@ -58,9 +59,9 @@ internal static partial class DetectorBenchmark
         var withRedis = await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds);
         Console.Error.WriteLine($"detector, Redis store {withRedis.Rate:N0}/s");
         var paced = 0.7 * withRedis.Rate;
-        var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, "redis");
+        var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, batchWaitMs, "redis");
         Console.Error.WriteLine($"latency at {paced:N0}/s: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, p99.9 {latency.P999:F2} ms");
-        var memoryLatency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, "memory");
+        var memoryLatency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, paced, fetchWaitMs, batchWaitMs, "memory");
         Console.Error.WriteLine($"latency at {paced:N0}/s, in-process store: p50 {memoryLatency.P50:F2} ms, p99 {memoryLatency.P99:F2} ms");
 
         var lines = new[]
@@ -71,7 +72,7 @@ internal static partial class DetectorBenchmark
             "librdkafka's mock cluster and redis-server (AOF, appendfsync everysec) on loopback, all in one run on the same topic data:",
             "",
             "```",
-            $"dotnet run -c Release --project bench -- detector --cards {cards} --days {days} --batch {batchSize} --fetch-wait-ms {fetchWaitMs}",
+            $"dotnet run -c Release --project bench -- detector --cards {cards} --days {days} --batch {batchSize} --fetch-wait-ms {fetchWaitMs} --batch-wait-ms {batchWaitMs}",
             "```",
             "",
             $"Data: a simulated town of {cards:N0} cards over {days} days: {feeds.Transactions.Count:N0} transactions and {feeds.Reports.Count:N0} reports",
@@ -87,7 +88,7 @@ internal static partial class DetectorBenchmark
             $"| the detector's batch path without Kafka, Redis store | {redisAlone:N0} | {redisAlone / bareRedis:P0} of the bare Redis loop |",
             "",
             $"Per-event latency, Kafka timestamp to the commit of its batch, producer paced at {paced:N0} transactions/s (70 % of the Redis",
-            $"detector's rate), Detector:FetchWaitMaxMs {fetchWaitMs}, after 5 s of warm-up, over 15 s, read from the detector's own latency histogram",
+            $"detector's rate), Detector:FetchWaitMaxMs {fetchWaitMs}, Detector:BatchWaitMs {batchWaitMs}, after 5 s of warm-up, over 15 s, read from the detector's own latency histogram",
             "(buckets 25 % apart, interpolated as Prometheus's histogram_quantile does):",
             "",
             "| store | p50 | p99 | p99.9 | events |",
@@ -253,7 +254,7 @@ internal static partial class DetectorBenchmark
     /// with fresh ids) into a new topic that the detector consumes live; the detector's latency histogram is read after
     /// a warm-up and at the end, and the difference gives the percentiles.
     /// </summary>
-    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, string store)
+    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store)
     {
         var topic = $"bench.live.{Guid.NewGuid():N}";
         var group = $"bench-live-{Guid.NewGuid():N}";
@@ -263,6 +264,7 @@ internal static partial class DetectorBenchmark
             o.GroupId = group;
             o.Store = store;
             o.FetchWaitMaxMs = fetchWaitMs;
+            o.BatchWaitMs = batchWaitMs;
             o.Redis = redis;
             o.RedisKeyPrefix = group;
             o.BatchSize = batchSize;
