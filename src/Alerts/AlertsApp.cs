@@ -1,0 +1,61 @@
+using Prometheus;
+using SkimGuard.Alerts.Api;
+using SkimGuard.Alerts.Consuming;
+using SkimGuard.Alerts.Security;
+using SkimGuard.Alerts.Store;
+
+namespace SkimGuard.Alerts;
+
+/// <summary>
+/// Puts the alerts service together: options (checked first), the database (tables created, the first administrator
+/// made when there is no user), the topic consumer, the REST API with its OpenAPI document, /metrics and /health.
+/// </summary>
+public static class AlertsApp
+{
+    /// <summary>Builds the service; throws <see cref="InvalidSettingsException"/> naming every bad setting.</summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<AlertsOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var options = builder.Configuration.GetSection("Alerts").Get<AlertsOptions>() ?? new AlertsOptions();
+        configure?.Invoke(options);
+        if (options.Problems() is { Count: > 0 } problems)
+            throw new InvalidSettingsException(problems);
+
+        var store = new AlertStore(new Database(options.Database, options.ConnectionString), TimeProvider.System);
+        await store.InitializeAsync();
+        var users = new Users(store, TimeProvider.System);
+        if (!await users.AnyAsync())
+        {
+            if (options.AdminPassword is null)
+                throw new InvalidSettingsException(["Alerts:AdminPassword is required to create the first administrator (there is no user yet)"]);
+            await users.CreateAsync(options.AdminUser, options.AdminPassword, Roles.Admin, null);
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(users);
+        builder.Services.AddSingleton<AlertEvents>();
+        if (options.Consume)
+            builder.Services.AddHostedService<AlertFeedConsumer>();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.AddOpenApi();
+        builder.Services.AddHealthChecks();
+
+        var app = builder.Build();
+        app.MapOpenApi("/openapi/v1.json");
+        AlertEndpoints.Map(app);
+        app.MapHealthChecks("/health/live");
+        app.MapHealthChecks("/health/ready");
+        app.MapMetrics();
+        return app;
+    }
+}
+
+/// <summary>Settings that cannot be used; the message names each one and why.</summary>
+public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
+    : Exception("Invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
+{
+    /// <summary>Every problem, one per setting.</summary>
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -1,0 +1,57 @@
+using SkimGuard.Contracts;
+
+namespace SkimGuard.Alerts;
+
+/// <summary>
+/// The alerts service's settings, from the "Alerts" configuration section (environment: Alerts__Database and so on).
+/// <see cref="Problems"/> names every bad value; the service refuses to start while there is one.
+/// </summary>
+public sealed class AlertsOptions
+{
+    /// <summary>Kafka bootstrap servers.</summary>
+    public string BootstrapServers { get; set; } = "localhost:9092";
+
+    /// <summary>Consumer group: replicas sharing one PostgreSQL database share the group.</summary>
+    public string GroupId { get; set; } = "skimguard-alerts";
+
+    /// <summary>The detector's alert states.</summary>
+    public string AlertsTopic { get; set; } = Topics.AtmAlerts;
+
+    /// <summary>The detector's cards at risk, per bank.</summary>
+    public string CardsAtRiskTopic { get; set; } = Topics.CardsAtRisk;
+
+    /// <summary>Whether to consume the topics (off for a service that only serves a database another replica fills).</summary>
+    public bool Consume { get; set; } = true;
+
+    /// <summary>"sqlite" (a file, WAL; one replica) or "postgres" (several replicas).</summary>
+    public string Database { get; set; } = "sqlite";
+
+    /// <summary>ADO.NET connection string: a SQLite file, or PostgreSQL's Host=…;Database=…;Username=….</summary>
+    public string ConnectionString { get; set; } = "Data Source=skimguard-alerts.db";
+
+    /// <summary>How long a login lasts, in hours.</summary>
+    public int SessionHours { get; set; } = 12;
+
+    /// <summary>The first administrator, created at start when no user exists yet.</summary>
+    public string AdminUser { get; set; } = "admin";
+
+    /// <summary>The first administrator's password (required while there is no user; change it after the first login).</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(BootstrapServers) && Consume)
+            problems.Add("Alerts:BootstrapServers is empty");
+        if (Database is not ("sqlite" or "postgres"))
+            problems.Add($"Alerts:Database must be 'sqlite' or 'postgres', not '{Database}'");
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+            problems.Add("Alerts:ConnectionString is empty");
+        if (SessionHours is < 1 or > 24 * 7)
+            problems.Add("Alerts:SessionHours must be from 1 to 168");
+        if (AdminPassword is { Length: < 12 })
+            problems.Add("Alerts:AdminPassword must be at least 12 characters");
+        return problems;
+    }
+}

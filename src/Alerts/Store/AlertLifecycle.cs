@@ -1,0 +1,33 @@
+namespace SkimGuard.Alerts.Store;
+
+/// <summary>
+/// The triage lifecycle: open -> acknowledged -> dispatched (a team sent) -> resolved (skimmer found, false alarm or
+/// duplicate); a resolved alert can be reopened, and the detector reopens a false alarm when new evidence arrives.
+/// </summary>
+public static class AlertLifecycle
+{
+    public const string Open = "open", Acknowledged = "acknowledged", Dispatched = "dispatched", Resolved = "resolved";
+    public const string SkimmerFound = "skimmer_found", FalseAlarm = "false_alarm", Duplicate = "duplicate";
+
+    /// <summary>The actions an officer can take.</summary>
+    public static readonly string[] Actions = ["acknowledge", "dispatch", "resolve", "reopen"];
+
+    /// <summary>The outcomes a resolution names.</summary>
+    public static readonly string[] Outcomes = [SkimmerFound, FalseAlarm, Duplicate];
+
+    /// <summary>The status after the action, or null when the action is not allowed from this status.</summary>
+    public static string? Next(string status, string action, string? outcome) => (status, action) switch
+    {
+        (Open, "acknowledge") => Acknowledged,
+        (Open or Acknowledged, "dispatch") => Dispatched,
+        (Open or Acknowledged or Dispatched, "resolve") when outcome is not null && Outcomes.Contains(outcome) => Resolved,
+        (Resolved, "reopen") => Open,
+        _ => null,
+    };
+
+    /// <summary>Why an action is refused, for the officer.</summary>
+    public static string Why(string status, string action, string? outcome) =>
+        !Actions.Contains(action) ? $"unknown action '{action}'; one of {string.Join(", ", Actions)}"
+        : action == "resolve" && (outcome is null || !Outcomes.Contains(outcome)) ? $"a resolution needs an outcome: {string.Join(", ", Outcomes)}"
+        : $"an alert that is {status} cannot be {action switch { "acknowledge" => "acknowledged", "dispatch" => "dispatched", "resolve" => "resolved", _ => "reopened" }}";
+}
