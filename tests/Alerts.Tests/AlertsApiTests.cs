@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SkimGuard.TestSupport;
+
+namespace SkimGuard.Alerts.Tests;
+
+/// <summary>The alerts service on both databases, fed through real Kafka topics.</summary>
+public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres) : IClassFixture<KafkaFixture>, IClassFixture<PostgresFixture>
+{
+    public static TheoryData<string> Databases => ["sqlite", "postgres"];
+
+    private static async Task<JsonElement> JsonAsync(HttpClient client, string path) =>
+        JsonDocument.Parse(await client.GetStringAsync(path)).RootElement;
+
+    private static async Task<JsonElement> WaitForAlertsAsync(HttpClient client, int count)
+    {
+        JsonElement list = default;
+        await Feed.WaitUntilAsync(async () => (list = await JsonAsync(client, "/api/alerts")).GetArrayLength() >= count, $"{count} alerts");
+        return list;
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task AlertsFromTheTopicsAreListedStrongestFirstAndAReplayChangesNothing(string database)
+    {
+        var db = await AlertsHost.NewDatabaseAsync(database, postgres);
+        var weak = Feed.Alert("ATM-MB-0001", k: 3);
+        var strong = Feed.Alert("ATM-MB-0002", k: 9, locality: "Mira Road East");
+        var strongLater = Feed.Alert("ATM-MB-0002", k: 11, hoursLater: 5, locality: "Mira Road East");
+        var cards = new[] { Feed.Cards(strong, "sbi", "ct_s1", "ct_s2"), Feed.Cards(strong, "hdfc", "ct_h1"), Feed.Cards(weak, "hdfc", "ct_h9") };
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var admin = await host.AdminAsync();
+
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [weak, strong, strongLater], cards);
+        await WaitForAlertsAsync(admin, 2);
+        await Feed.WaitUntilAsync(async () => (await JsonAsync(admin, $"/api/alerts/{strong.AlertId}")).GetProperty("alert").GetProperty("compromised_cards").GetDouble() == 11, "the update");
+        var detailBefore = (await JsonAsync(admin, $"/api/alerts/{strong.AlertId}")).GetRawText();
+        // The topics replayed from the start (a new consumer group): nothing changes.
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [weak, strong, strongLater], cards);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+
+        var list = await JsonAsync(admin, "/api/alerts");
+        Assert.Equal(["ATM-MB-0002", "ATM-MB-0001"], list.EnumerateArray().Select(a => a.GetProperty("terminal_id").GetString()));
+        Assert.Equal(detailBefore, (await JsonAsync(admin, $"/api/alerts/{strong.AlertId}")).GetRawText());
+        var detail = await JsonAsync(admin, $"/api/alerts/{strong.AlertId}");
+        Assert.Equal(["raised", "updated"], detail.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()));
+        Assert.Equal(2, detail.GetProperty("cards_at_risk_by_bank").GetProperty("sbi").GetInt32());
+        Assert.Equal(2, detail.GetProperty("evidence").GetArrayLength());
+        Assert.Single((await JsonAsync(admin, "/api/alerts?locality=Mira%20Road%20East")).EnumerateArray());
+        Assert.Single((await JsonAsync(admin, "/api/alerts?min_score=8.5")).EnumerateArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task AnOfficerTakesAnAlertThroughItsLifeAndNewEvidenceReopensAFalseAlarm(string database)
+    {
+        var db = await AlertsHost.NewDatabaseAsync(database, postgres);
+        var alert = Feed.Alert("ATM-MB-0003");
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var officer = await host.UserAsync("inspector.patil", "officer");
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], []);
+        await WaitForAlertsAsync(officer, 1);
+
+        async Task<HttpResponseMessage> Act(string action, object body) => await officer.PostAsJsonAsync($"/api/alerts/{alert.AlertId}/{action}", body);
+        Assert.Equal(HttpStatusCode.OK, (await Act("acknowledge", new { note = "seen at 02:10" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await Act("acknowledge", new { note = "again" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Act("dispatch", new { note = "team 3 sent" })).StatusCode);
+        var noOutcome = await Act("resolve", new { note = "?" });
+        Assert.Equal(HttpStatusCode.Conflict, noOutcome.StatusCode);
+        Assert.Contains("outcome", await noOutcome.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await Act("resolve", new { note = "nothing on the slot", outcome = "false_alarm" })).StatusCode);
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [Feed.Alert("ATM-MB-0003", k: 8, hoursLater: 30)], []);
+        await Feed.WaitUntilAsync(async () => (await JsonAsync(officer, $"/api/alerts/{alert.AlertId}")).GetProperty("alert").GetProperty("status").GetString() == "open", "the reopening");
+
+        var history = (await JsonAsync(officer, $"/api/alerts/{alert.AlertId}")).GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(["raised", "acknowledge", "dispatch", "resolve: false_alarm", "reopened"], history.Select(h => h.GetProperty("action").GetString()));
+        Assert.Equal("inspector.patil", history[2].GetProperty("actor").GetString());
+        Assert.Equal("team 3 sent", history[2].GetProperty("note").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task RolesDecideWhatEachUserSeesAndDoes(string database)
+    {
+        var db = await AlertsHost.NewDatabaseAsync(database, postgres);
+        var shared = Feed.Alert("ATM-MB-0004", bank: "bob");
+        var hdfcOnly = Feed.Alert("ATM-MB-0005", bank: "bob");
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [shared, hdfcOnly],
+            [Feed.Cards(shared, "sbi", "ct_sbi_1", "ct_sbi_2"), Feed.Cards(shared, "hdfc", "ct_hdfc_1"), Feed.Cards(hdfcOnly, "hdfc", "ct_hdfc_2")]);
+        using var admin = await host.AdminAsync();
+        await WaitForAlertsAsync(admin, 2);
+        await Feed.WaitUntilAsync(async () => (await JsonAsync(admin, "/api/cards-at-risk")).GetArrayLength() == 4, "the cards at risk");
+        using var viewer = await host.UserAsync("viewer1", "viewer");
+        using var sbi = await host.UserAsync("sbi.fraud", "bank", "sbi");
+        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/alerts", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/login", new { name = "admin", password = "wrong" }, TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync($"/api/alerts/{shared.AlertId}/resolve", new { outcome = "duplicate" }, TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/api/cards-at-risk", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await sbi.PostAsJsonAsync("/api/users", new { name = "x", password = "xxxxxxxxxxxxxx", role = "admin" }, TestContext.Current.CancellationToken)).StatusCode);
+        var sbiCards = await JsonAsync(sbi, "/api/cards-at-risk");
+        Assert.Equal(["ct_sbi_1", "ct_sbi_2"], sbiCards.EnumerateArray().Select(c => c.GetProperty("card_token").GetString()).Order());
+        Assert.Equal([shared.AlertId], (await JsonAsync(sbi, "/api/alerts")).EnumerateArray().Select(a => a.GetProperty("alert_id").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await sbi.GetAsync($"/api/alerts/{hdfcOnly.AlertId}", TestContext.Current.CancellationToken)).StatusCode);
+        var sbiView = await sbi.GetStringAsync($"/api/alerts/{shared.AlertId}", TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("hdfc", sbiView, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheCsvExportAndTheCaseReportCarryTheAlerts()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        var alert = Feed.Alert("ATM-MB-0006", locality: "Bhayander East, \"Navghar\"");
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], [Feed.Cards(alert, "sbi", "ct_sbi_long_token_value_1")]);
+        using var viewer = await host.UserAsync("viewer2", "viewer");
+        await WaitForAlertsAsync(viewer, 1);
+
+        var csv = (await viewer.GetStringAsync("/api/alerts.csv", TestContext.Current.CancellationToken)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var report = await viewer.GetStringAsync($"/api/alerts/{alert.AlertId}/report", TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("alert_id,terminal_id,terminal_type,locality", csv[0], StringComparison.Ordinal);
+        Assert.Equal(2, csv.Length);
+        Assert.Contains("\"Bhayander East, \"\"Navghar\"\"\"", csv[1], StringComparison.Ordinal);
+        Assert.Contains(",open,", csv[1], StringComparison.Ordinal);
+        Assert.Contains("ATM-MB-0006", report, StringComparison.Ordinal);
+        Assert.Contains("compromised cards among 40", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("ct_evidence_sbi_1", report, StringComparison.Ordinal); // tokens shortened in the report
+    }
+
+    [Fact]
+    public async Task ARestartLosesNothing()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        var alert = Feed.Alert("ATM-MB-0007");
+        Topics topics;
+        await using (var first = await AlertsHost.StartAsync(kafka.BootstrapServers, db))
+        {
+            topics = first.Topics;
+            await Feed.ProduceAsync(kafka.BootstrapServers, topics, [alert], []);
+            using var officer = await first.UserAsync("officer9", "officer");
+            await WaitForAlertsAsync(officer, 1);
+            (await officer.PostAsJsonAsync($"/api/alerts/{alert.AlertId}/acknowledge", new { note = "before restart" }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        await using var second = await AlertsHost.StartAsync(kafka.BootstrapServers, db, topics);
+        using var again = await second.SignInAsync("officer9", "password-of-officer9");
+        var detail = await JsonAsync(again, $"/api/alerts/{alert.AlertId}");
+
+        Assert.Equal("acknowledged", detail.GetProperty("alert").GetProperty("status").GetString());
+        Assert.Equal("before restart", detail.GetProperty("history")[1].GetProperty("note").GetString());
+    }
+}
