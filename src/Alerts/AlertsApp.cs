@@ -15,7 +15,7 @@ public static class AlertsApp
     /// <summary>Builds the service; throws <see cref="InvalidSettingsException"/> naming every bad setting.</summary>
     public static async Task<WebApplication> BuildAsync(string[] args, Action<AlertsOptions>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
         var options = builder.Configuration.GetSection("Alerts").Get<AlertsOptions>() ?? new AlertsOptions();
         configure?.Invoke(options);
         if (options.Problems() is { Count: > 0 } problems)
@@ -36,13 +36,21 @@ public static class AlertsApp
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(users);
         builder.Services.AddSingleton<AlertEvents>();
+        builder.Services.AddSingleton(options.AtmRegistryPath is { } atms ? SkimGuard.Contracts.Registry.AtmRegistry.Load(atms) : SkimGuard.Contracts.Registry.AtmRegistry.Empty);
         if (options.Consume)
             builder.Services.AddHostedService<AlertFeedConsumer>();
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()); // the wire words of the enums
+        });
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
 
         var app = builder.Build();
+        // The centre's dashboard: static files served by this service, Leaflet vendored, nothing from the internet.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapOpenApi("/openapi/v1.json");
         AlertEndpoints.Map(app);
         app.MapHealthChecks("/health/live");

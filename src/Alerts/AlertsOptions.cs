@@ -38,6 +38,15 @@ public sealed class AlertsOptions
     /// <summary>The first administrator's password (required while there is no user; change it after the first login).</summary>
     public string? AdminPassword { get; set; }
 
+    /// <summary>The ATM registry CSV (terminal_id,bank_id,name,lat,lon,locality) drawn on the dashboard's map.</summary>
+    public string? AtmRegistryPath { get; set; }
+
+    /// <summary>
+    /// Map tiles for the dashboard, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png or a tile server inside the
+    /// centre's network; none by default: the map then shows the ATMs on a plain background, still readable offline.
+    /// </summary>
+    public string? TileUrl { get; set; }
+
     /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -50,6 +59,10 @@ public sealed class AlertsOptions
             problems.Add("Alerts:ConnectionString is empty");
         if (SessionHours is < 1 or > 24 * 7)
             problems.Add("Alerts:SessionHours must be from 1 to 168");
+        if (AtmRegistryPath is not null && !File.Exists(AtmRegistryPath))
+            problems.Add($"Alerts:AtmRegistryPath '{AtmRegistryPath}' does not exist");
+        if (TileUrl is not null && !(TileUrl.StartsWith("https://", StringComparison.Ordinal) || TileUrl.StartsWith("http://", StringComparison.Ordinal)))
+            problems.Add("Alerts:TileUrl must be an http(s) URL template with {z}, {x} and {y}");
         if (AdminPassword is { Length: < 12 })
             problems.Add("Alerts:AdminPassword must be at least 12 characters");
         return problems;

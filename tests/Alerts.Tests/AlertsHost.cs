@@ -39,7 +39,7 @@ internal sealed class AlertsHost : IAsyncDisposable
         return (kind, postgres.Server.ConnectionString(name));
     }
 
-    public static async Task<AlertsHost> StartAsync(string bootstrapServers, (string Kind, string ConnectionString) database, Topics? topics = null)
+    public static async Task<AlertsHost> StartAsync(string bootstrapServers, (string Kind, string ConnectionString) database, Topics? topics = null, string? registryPath = null)
     {
         topics ??= new Topics($"a{Guid.NewGuid():N}");
         var app = await AlertsApp.BuildAsync(["--urls", $"http://127.0.0.1:{FreePort.Next()}", "--Logging:LogLevel:Default", "Warning"], o =>
@@ -51,6 +51,7 @@ internal sealed class AlertsHost : IAsyncDisposable
             o.Database = database.Kind;
             o.ConnectionString = database.ConnectionString;
             o.AdminPassword = AdminPassword;
+            o.AtmRegistryPath = registryPath;
         });
         await app.StartAsync();
         return new AlertsHost(app, topics);

@@ -28,6 +28,10 @@ public static class AlertEndpoints
         api.MapGet("/alerts/{id}/report", ReportAsync).WithSummary("A printable case report (HTML).");
         api.MapPost("/alerts/{id}/{action}", TransitionAsync).WithSummary("acknowledge, dispatch, resolve (with outcome), reopen; {\"note\",\"outcome\"}.");
         api.MapGet("/cards-at-risk", CardsAsync).WithSummary("Cards at risk, newest first: a bank user's own bank only. ?alert=&limit=");
+        api.MapGet("/events", EventsAsync).WithSummary("Server-sent events: each alert raised, updated, reopened or moved through triage.");
+        api.MapGet("/atms", (HttpContext http, SkimGuard.Contracts.Registry.AtmRegistry atms, AlertsOptions options) =>
+            Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) ?? Results.Ok(new MapSettings(options.TileUrl, atms.All.OrderBy(a => a.TerminalId, StringComparer.Ordinal).ToList())));
+        api.MapGet("/summary", SummaryAsync).WithSummary("Figures for reporting: alerts per month, outcomes, cards at risk.");
         api.MapGet("/users", async (HttpContext http, Users users) => Require(http, Roles.Admin) ?? Results.Ok(await users.ListAsync()));
         api.MapPost("/users", CreateUserAsync).WithSummary("Admin: create a user {\"name\",\"password\",\"role\",\"bank_id\"}.");
         api.AddEndpointFilter(async (context, next) =>
@@ -132,6 +136,40 @@ public static class AlertEndpoints
         return Results.Ok(await store.CardsAtRiskAsync(bank, http.Request.Query["alert"], limit, http.RequestAborted));
     }
 
+    private static async Task<IResult> EventsAsync(HttpContext http, AlertEvents events)
+    {
+        if (Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) is { } refused)
+            return refused;
+        http.Response.Headers.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        await http.Response.WriteAsync(": connected\n\n", http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+        try
+        {
+            await foreach (var e in events.ListenAsync(http.RequestAborted))
+            {
+                await http.Response.WriteAsync($"event: {e.Kind}\ndata: {System.Text.Json.JsonSerializer.Serialize(e.AlertId)}\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the page went away
+        }
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> SummaryAsync(HttpContext http, AlertStore store)
+    {
+        if (Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) is { } refused)
+            return refused;
+        var alerts = await store.ListAsync(new AlertFilter(Limit: 100_000), http.RequestAborted);
+        return Results.Ok(new Summary(
+            alerts.GroupBy(a => a.FirstFlaggedAt.ToString("yyyy-MM", CultureInfo.InvariantCulture)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            alerts.GroupBy(a => a.Outcome ?? a.Status).ToDictionary(g => g.Key, g => g.Count()),
+            alerts.Sum(a => a.CardsAtRisk)));
+    }
+
     private static async Task<IResult> CreateUserAsync(HttpContext http, NewUser request, Users users)
     {
         if (Require(http, Roles.Admin) is { } refused)
@@ -188,6 +226,12 @@ public sealed record TransitionRequest(string? Note, string? Outcome);
 
 /// <summary>POST /api/users.</summary>
 public sealed record NewUser(string? Name, string? Password, string? Role, string? BankId);
+
+/// <summary>GET /api/atms: the map's tiles (none: a plain background) and the ATMs of the registry.</summary>
+public sealed record MapSettings(string? TileUrl, IReadOnlyList<SkimGuard.Contracts.Registry.AtmRecord> Atms);
+
+/// <summary>GET /api/summary.</summary>
+public sealed record Summary(IReadOnlyDictionary<string, int> AlertsPerMonth, IReadOnlyDictionary<string, int> ByOutcome, long CardsAtRisk);
 
 /// <summary>An error answer.</summary>
 public sealed record Problem(string Error);

@@ -1,0 +1,173 @@
+// The centre's dashboard: the open alerts newest and strongest first, a map of the ATMs with the flagged ones marked,
+// an alert's evidence and actions, live updates by server-sent events. Plain JavaScript, no build step, no internet.
+"use strict";
+
+const state = { user: null, alerts: [], selected: null, map: null, markers: new Map(), atms: [], events: null };
+const $ = (id) => document.getElementById(id);
+const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+const day = (iso) => iso ? iso.slice(0, 10) : "";
+const when = (iso) => iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...options });
+  if (response.status === 401) { showLogin(); throw new Error("signed out"); }
+  const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
+  if (!response.ok) throw new Error(body?.error ?? response.statusText);
+  return body;
+}
+
+function showLogin() {
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("who").textContent = "";
+}
+
+$("login").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  try {
+    state.user = await api("api/login", { method: "POST", body: JSON.stringify({ name: form.get("name"), password: form.get("password") }) });
+    $("login-error").textContent = "";
+    await start();
+  } catch (error) {
+    $("login-error").textContent = error.message;
+  }
+});
+
+async function start() {
+  state.user ??= await api("api/me");
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("who").innerHTML = `${esc(state.user.name)} (${esc(state.user.role)}) <button id="logout">Sign out</button>`;
+  $("logout").onclick = async () => { await api("api/logout", { method: "POST" }); state.events?.close(); state.user = null; showLogin(); };
+  await loadMap();
+  await Promise.all([loadAlerts(), loadFigures()]);
+  listen();
+}
+
+async function loadFigures() {
+  const summary = await api("api/summary");
+  const open = summary.by_outcome.open ?? 0;
+  $("figures").innerHTML = `<span><b>${open}</b> open</span><span><b>${summary.by_outcome.skimmer_found ?? 0}</b> skimmers found</span>` +
+    `<span><b>${summary.by_outcome.false_alarm ?? 0}</b> false alarms</span><span><b>${summary.cards_at_risk}</b> cards at risk</span>`;
+}
+
+async function loadAlerts(highlight) {
+  const status = $("status-filter").value;
+  state.alerts = await api("api/alerts" + (status ? `?status=${status}` : ""));
+  $("alerts").innerHTML = state.alerts.map((a) => `
+    <li data-id="${esc(a.alert_id)}" data-testid="alert" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
+      <span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
+      <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}</span>
+    </li>`).join("");
+  for (const li of $("alerts").children) li.onclick = () => select(li.dataset.id);
+  drawFlags();
+}
+
+async function loadMap() {
+  if (state.map) return;
+  const settings = await api("api/atms");
+  state.atms = settings.atms;
+  state.map = L.map("map");
+  if (settings.tile_url) L.tileLayer(settings.tile_url, { maxZoom: 19, attribution: "map tiles" }).addTo(state.map);
+  for (const atm of state.atms)
+    L.circleMarker([atm.lat, atm.lon], { radius: 3, color: "#7a8794", weight: 1, fillOpacity: 0.6 }).bindTooltip(`${atm.terminal_id} ${atm.name}`).addTo(state.map);
+  const localities = new Map();
+  for (const atm of state.atms) (localities.get(atm.locality) ?? localities.set(atm.locality, []).get(atm.locality)).push(atm);
+  for (const [name, atms] of localities) {
+    const lat = atms.reduce((s, a) => s + a.lat, 0) / atms.length, lon = atms.reduce((s, a) => s + a.lon, 0) / atms.length;
+    L.marker([lat, lon], { icon: L.divIcon({ className: "atm-label", html: esc(name), iconSize: [120, 14] }), interactive: false }).addTo(state.map);
+  }
+  const points = state.atms.map((a) => [a.lat, a.lon]);
+  if (points.length) state.map.fitBounds(points); else state.map.setView([19.29, 72.85], 13);
+}
+
+function drawFlags() {
+  for (const marker of state.markers.values()) marker.remove();
+  state.markers.clear();
+  for (const a of state.alerts) {
+    if (a.lat == null) continue;
+    const colour = a.status === "resolved" ? "#5f6368" : "#d93025";
+    const marker = L.circleMarker([a.lat, a.lon], { radius: 9, color: colour, fillColor: colour, fillOpacity: 0.85, className: "flag" })
+      .bindPopup(`<b>${esc(a.terminal_id)}</b><br>${esc(a.locality ?? "")}<br>${esc(a.status)}, score ${a.score.toFixed(1)}`)
+      .on("click", () => select(a.alert_id))
+      .addTo(state.map);
+    marker.getElement?.()?.setAttribute("data-testid", "flag");
+    state.markers.set(a.alert_id, marker);
+  }
+}
+
+async function select(id) {
+  state.selected = id;
+  for (const li of $("alerts").children) li.classList.toggle("selected", li.dataset.id === id);
+  const detail = await api(`api/alerts/${encodeURIComponent(id)}`);
+  const a = detail.alert;
+  const marker = state.markers.get(id);
+  if (marker) { state.map.setView(marker.getLatLng(), Math.max(state.map.getZoom(), 15)); marker.openPopup(); }
+  const canAct = ["officer", "admin"].includes(state.user.role);
+  $("detail").hidden = false;
+  $("detail").innerHTML = `
+    <h2>${esc(a.terminal_id)} <span class="badge ${esc(a.status)}" data-testid="status">${esc(a.status)}</span> ${esc(a.outcome ?? "")}</h2>
+    <p>${esc(a.locality ?? "")} · owner ${esc(a.owner_bank ?? "unknown")} · <b>${a.compromised_cards.toFixed(1)}</b> compromised cards among ${a.exposed_cards}
+       (p = ${a.p_value.toExponential(1)}) · estimated skimmer period <b>${day(a.window_from)} to ${day(a.window_to)}</b> · ${a.cards_at_risk} cards at risk
+       · <a href="api/alerts/${encodeURIComponent(id)}/report" target="_blank">case report</a></p>
+    <h3>Timeline</h3>${timeline(a, detail.evidence)}
+    <h3>Where the compromised cards were cashed out</h3>
+    <table data-testid="evidence"><tr><th>card</th><th>bank</th><th>visited here</th><th>signal</th><th>first fraud</th><th>cashed out at</th></tr>
+      ${detail.evidence.map((e) => `<tr><td>${esc(e.card_token.slice(0, 12))}…</td><td>${esc(e.bank_id)}</td><td>${when(e.visited_at)}</td>
+        <td>${esc(e.signal)} ${esc(e.fraud_type ?? "")}</td><td>${when(e.first_fraud_at)}</td><td>${esc(e.cashout_terminal_id ?? "")} ${esc(e.cashout_country ?? "")}</td></tr>`).join("")}
+    </table>
+    ${canAct ? `<div class="actions">
+      <textarea id="note" rows="2" placeholder="note for the record (who, what was found)"></textarea>
+      <button data-action="acknowledge" data-testid="acknowledge">Acknowledge</button>
+      <button data-action="dispatch">Dispatch a team</button>
+      <select id="outcome"><option value="skimmer_found">skimmer found</option><option value="false_alarm">false alarm</option><option value="duplicate">duplicate</option></select>
+      <button data-action="resolve">Resolve</button>
+      <button data-action="reopen">Reopen</button>
+      <span class="error" id="action-error"></span></div>` : ""}
+    <h3>History</h3>
+    <table data-testid="history">${detail.history.map((h) => `<tr><td>${when(h.at)}</td><td>${esc(h.actor)}</td><td>${esc(h.action)}</td><td>${esc(h.note ?? "")}</td></tr>`).join("")}</table>`;
+  for (const button of $("detail").querySelectorAll("button[data-action]"))
+    button.onclick = () => act(id, button.dataset.action);
+}
+
+async function act(id, action) {
+  try {
+    await api(`api/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify({ note: $("note").value || null, outcome: action === "resolve" ? $("outcome").value : null }) });
+    await Promise.all([loadAlerts(), loadFigures()]);
+    await select(id);
+  } catch (error) {
+    $("action-error").textContent = error.message;
+  }
+}
+
+/** The estimated skimmer period as a band on a date axis, the compromised cards' visits here and their first frauds. */
+function timeline(alert, evidence) {
+  const times = [alert.window_from, alert.window_to, ...evidence.flatMap((e) => [e.visited_at, e.first_fraud_at])].map((t) => Date.parse(t));
+  const [min, max] = [Math.min(...times) - 864e5, Math.max(...times) + 864e5];
+  const x = (t) => 40 + (Date.parse(t) - min) / (max - min) * 620;
+  const frauds = evidence.map((e) => e.first_fraud_at).sort();
+  return `<svg width="680" height="90" role="img" aria-label="timeline" data-testid="timeline">
+    <rect x="${x(alert.window_from)}" y="10" width="${Math.max(2, x(alert.window_to) - x(alert.window_from))}" height="60" fill="#fde2e1"/>
+    <text x="${x(alert.window_from)}" y="84">skimmer period</text>
+    ${evidence.map((e) => `<circle cx="${x(e.visited_at)}" cy="30" r="4" fill="#d93025"><title>visit ${when(e.visited_at)}</title></circle>`).join("")}
+    ${frauds.map((t, i) => `<circle cx="${x(t)}" cy="${60 - i * 40 / Math.max(1, frauds.length)}" r="3" fill="#1a73e8"><title>first fraud ${when(t)}</title></circle>`).join("")}
+    <text x="40" y="8">${day(new Date(min).toISOString())}</text><text x="600" y="8">${day(new Date(max).toISOString())}</text>
+    <text x="560" y="30"><tspan fill="#d93025">●</tspan> visits here</text><text x="560" y="60"><tspan fill="#1a73e8">●</tspan> first frauds</text></svg>`;
+}
+
+function listen() {
+  state.events?.close();
+  state.events = new EventSource("api/events");
+  const refresh = async (event) => {
+    const id = JSON.parse(event.data);
+    if (event.type === "raised") $("notice").textContent = `New alert: ${id}`;
+    await Promise.all([loadAlerts(event.type === "raised" ? id : undefined), loadFigures()]);
+    if (state.selected === id) await select(id);
+  };
+  for (const kind of ["raised", "updated", "reopened", "cards_at_risk", "acknowledge", "dispatch", "resolve", "reopen"])
+    state.events.addEventListener(kind, refresh);
+}
+
+$("status-filter").onchange = () => loadAlerts();
+start().catch(() => showLogin());
