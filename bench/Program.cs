@@ -8,6 +8,7 @@ return args.FirstOrDefault() switch
     "backtest" => await BacktestBenchmark.RunAsync(args[1..]),
     "detector" => await DetectorBenchmark.RunAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
+    "alerts" => await AlertsBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -18,5 +19,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- backtest --folder DIR");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- ingest [--batch N] [--batches N] [--parallel N] [--kafka-records N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- alerts [--alerts N] [--cards-per-alert N] [--requests N]");
     return 2;
 }

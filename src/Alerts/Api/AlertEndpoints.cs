@@ -163,11 +163,8 @@ public static class AlertEndpoints
     {
         if (Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) is { } refused)
             return refused;
-        var alerts = await store.ListAsync(new AlertFilter(Limit: 100_000), http.RequestAborted);
-        return Results.Ok(new Summary(
-            alerts.GroupBy(a => a.FirstFlaggedAt.ToString("yyyy-MM", CultureInfo.InvariantCulture)).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
-            alerts.GroupBy(a => a.Outcome ?? a.Status).ToDictionary(g => g.Key, g => g.Count()),
-            alerts.Sum(a => a.CardsAtRisk)));
+        var (perMonth, byOutcome, cards) = await store.SummaryAsync(http.RequestAborted);
+        return Results.Ok(new Summary(perMonth, byOutcome, cards));
     }
 
     private static async Task<IResult> CreateUserAsync(HttpContext http, NewUser request, Users users)

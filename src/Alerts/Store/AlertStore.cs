@@ -182,6 +182,31 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         return ((await ListAsync(new AlertFilter(), cancellationToken)).FirstOrDefault(a => a.AlertId == alertId) ?? (await GetAsync(alertId, cancellationToken))!.Alert, null);
     }
 
+    /// <summary>Figures for reporting: alerts per month (of first flag, UTC), alerts by outcome (or status while open), cards at risk.</summary>
+    public async Task<(SortedDictionary<string, int> PerMonth, Dictionary<string, int> ByOutcome, long CardsAtRisk)> SummaryAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var perMonth = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        await using (var command = Command(connection, "SELECT first_flagged_at FROM alerts", []))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var month = Time(reader.GetInt64(0)).ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+                perMonth[month] = perMonth.GetValueOrDefault(month) + 1;
+            }
+        }
+        var byOutcome = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using (var command = Command(connection, "SELECT COALESCE(outcome, status), COUNT(*) FROM alerts GROUP BY COALESCE(outcome, status)", []))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+                byOutcome[reader.GetString(0)] = Convert.ToInt32(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var cards = await ScalarAsync(connection, null, "SELECT COALESCE(SUM(cards_at_risk), 0) FROM alerts", [], cancellationToken);
+        return (perMonth, byOutcome, Convert.ToInt64(cards, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Cards at risk, newest first: of one bank, or of all when <paramref name="bankId"/> is null.</summary>
     public async Task<List<CardAtRisk>> CardsAtRiskAsync(string? bankId, string? alertId, int limit, CancellationToken cancellationToken = default)
     {
