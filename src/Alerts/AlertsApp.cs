@@ -39,6 +39,9 @@ public static class AlertsApp
         builder.Services.AddSingleton(options.AtmRegistryPath is { } atms ? SkimGuard.Contracts.Registry.AtmRegistry.Load(atms) : SkimGuard.Contracts.Registry.AtmRegistry.Empty);
         if (options.Consume)
             builder.Services.AddHostedService<AlertFeedConsumer>();
+        builder.Services.AddHttpClient("webhooks", client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<SkimGuard.Alerts.Webhooks.WebhookSubscriptions>();
+        builder.Services.AddHostedService<SkimGuard.Alerts.Webhooks.WebhookDispatcher>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;

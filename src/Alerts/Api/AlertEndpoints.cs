@@ -32,6 +32,15 @@ public static class AlertEndpoints
         api.MapGet("/atms", (HttpContext http, SkimGuard.Contracts.Registry.AtmRegistry atms, AlertsOptions options) =>
             Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) ?? Results.Ok(new MapSettings(options.TileUrl, atms.All.OrderBy(a => a.TerminalId, StringComparer.Ordinal).ToList())));
         api.MapGet("/summary", SummaryAsync).WithSummary("Figures for reporting: alerts per month, outcomes, cards at risk.");
+        api.MapGet("/webhooks", async (HttpContext http, SkimGuard.Alerts.Webhooks.WebhookSubscriptions webhooks) =>
+            Require(http, Roles.Admin) ?? Results.Ok(await webhooks.ListAsync(http.RequestAborted))).WithSummary("Admin: subscribers and their delivered, pending and expired events.");
+        api.MapPost("/webhooks", async (HttpContext http, NewWebhook request, SkimGuard.Alerts.Webhooks.WebhookSubscriptions webhooks) =>
+        {
+            if (Require(http, Roles.Admin) is { } refused)
+                return refused;
+            var (id, problem) = await webhooks.AddAsync(request.Url, request.Secret, http.RequestAborted);
+            return problem is null ? Results.Created($"/api/webhooks/{id}", new { id }) : Results.BadRequest(new Problem(problem));
+        }).WithSummary("Admin: subscribe {\"url\",\"secret\"}: each new or changed alert is POSTed, signed with HMAC-SHA256 of the body.");
         api.MapGet("/users", async (HttpContext http, Users users) => Require(http, Roles.Admin) ?? Results.Ok(await users.ListAsync()));
         api.MapPost("/users", CreateUserAsync).WithSummary("Admin: create a user {\"name\",\"password\",\"role\",\"bank_id\"}.");
         api.AddEndpointFilter(async (context, next) =>
@@ -229,6 +238,9 @@ public sealed record MapSettings(string? TileUrl, IReadOnlyList<SkimGuard.Contra
 
 /// <summary>GET /api/summary.</summary>
 public sealed record Summary(IReadOnlyDictionary<string, int> AlertsPerMonth, IReadOnlyDictionary<string, int> ByOutcome, long CardsAtRisk);
+
+/// <summary>POST /api/webhooks.</summary>
+public sealed record NewWebhook(string? Url, string? Secret);
 
 /// <summary>An error answer.</summary>
 public sealed record Problem(string Error);

@@ -70,6 +70,8 @@ public sealed class AlertStore(Database database, TimeProvider clock)
                 await HistoryAsync(connection, transaction, alert.AlertId, "detector", "updated", status, status!, $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
             change = reopen ? AlertChange.Reopened : AlertChange.Updated;
         }
+        var newStatus = await ScalarAsync(connection, transaction, "SELECT status FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }, cancellationToken) as string;
+        await EnqueueWebhooksAsync(connection, transaction, change.ToString().ToLowerInvariant(), alert, newStatus!, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return change;
     }
@@ -178,6 +180,8 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         await ExecuteAsync(connection, "UPDATE alerts SET status = @status, outcome = @outcome WHERE alert_id = @id",
             new() { ["status"] = next, ["outcome"] = next == AlertLifecycle.Resolved ? outcome : null, ["id"] = alertId }, cancellationToken, transaction);
         await HistoryAsync(connection, transaction, alertId, actor, action + (outcome is null ? "" : $": {outcome}"), status, next, note, cancellationToken);
+        var payload = (string)(await ScalarAsync(connection, transaction, "SELECT payload FROM alerts WHERE alert_id = @id", new() { ["id"] = alertId }, cancellationToken))!;
+        await EnqueueWebhooksAsync(connection, transaction, action, JsonSerializer.Deserialize(payload, ContractsJsonContext.Default.AtmAlert)!, next, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return ((await ListAsync(new AlertFilter(), cancellationToken)).FirstOrDefault(a => a.AlertId == alertId) ?? (await GetAsync(alertId, cancellationToken))!.Alert, null);
     }
@@ -265,6 +269,24 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         return command;
     }
 
+    /// <summary>How long an undelivered webhook event is kept trying.</summary>
+    public static readonly TimeSpan WebhookExpiry = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// Queues the event for every webhook in the same transaction as the change itself, so that no change is ever
+    /// without its notification, nor a notification without its change.
+    /// </summary>
+    private async Task EnqueueWebhooksAsync(DbConnection connection, DbTransaction transaction, string kind, AtmAlert alert, string status, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var payload = JsonSerializer.Serialize(new WebhookEvent(kind, alert.AlertId, status, now, alert), AlertsJsonContext.Default.WebhookEvent);
+        await ExecuteAsync(connection, """
+            INSERT INTO webhook_deliveries (webhook_id, event, alert_id, payload, created_at, expires_at, attempts, next_attempt_at)
+            SELECT id, @event, @alert, @payload, @now, @expires, 0, @now FROM webhooks
+            """, new() { ["event"] = kind, ["alert"] = alert.AlertId, ["payload"] = payload, ["now"] = now.ToUnixTimeMilliseconds(), ["expires"] = (now + WebhookExpiry).ToUnixTimeMilliseconds() },
+            cancellationToken, transaction);
+    }
+
     private async Task HistoryAsync(DbConnection connection, DbTransaction transaction, string alertId, string actor, string action, string? from, string to, string? note, CancellationToken cancellationToken) =>
         await ExecuteAsync(connection, """
             INSERT INTO alert_history (alert_id, at, actor, action, from_status, to_status, note) VALUES (@alert, @at, @actor, @action, @from, @to, @note)
@@ -323,3 +345,13 @@ public sealed record HistoryEntry(DateTimeOffset At, string Actor, string Action
 
 /// <summary>A card at risk as a bank sees it.</summary>
 public sealed record CardAtRisk(string AlertId, string TerminalId, string BankId, string CardToken, DateTimeOffset IssuedAt, DateTimeOffset WindowFrom, DateTimeOffset WindowTo);
+
+/// <summary>What a webhook subscriber receives: the event, the alert's triage status, and the alert's newest state.</summary>
+public sealed record WebhookEvent(string Event, string AlertId, string Status, DateTimeOffset At, AtmAlert Alert);
+
+/// <summary>JSON of what the alerts service sends, in the wire format's style.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(UtcTimestampJsonConverter), typeof(WireEnumConverter<TerminalType>), typeof(WireEnumConverter<FraudType>), typeof(WireEnumConverter<AlertStatus>)])]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WebhookEvent))]
+internal sealed partial class AlertsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

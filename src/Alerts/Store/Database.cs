@@ -79,6 +79,26 @@ public sealed class Database(string kind, string connectionString)
           bank_id TEXT,
           created_at BIGINT NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS webhooks (
+          id TEXT PRIMARY KEY,
+          url TEXT NOT NULL,
+          secret TEXT NOT NULL,
+          created_at BIGINT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS webhook_deliveries (
+          id {(Kind == "postgres" ? "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT")},
+          webhook_id TEXT NOT NULL REFERENCES webhooks (id),
+          event TEXT NOT NULL,
+          alert_id TEXT NOT NULL,
+          payload TEXT NOT NULL,
+          created_at BIGINT NOT NULL,
+          expires_at BIGINT NOT NULL,
+          attempts BIGINT NOT NULL,
+          next_attempt_at BIGINT NOT NULL,
+          delivered_at BIGINT,
+          last_error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS deliveries_due ON webhook_deliveries (delivered_at, next_attempt_at);
         CREATE TABLE IF NOT EXISTS sessions (
           token_hash TEXT PRIMARY KEY,
           user_name TEXT NOT NULL REFERENCES users (name),

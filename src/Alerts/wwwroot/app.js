@@ -41,8 +41,17 @@ async function start() {
   $("who").innerHTML = `${esc(state.user.name)} (${esc(state.user.role)}) <button id="logout">Sign out</button>`;
   $("logout").onclick = async () => { await api("api/logout", { method: "POST" }); state.events?.close(); state.user = null; showLogin(); };
   await loadMap();
-  await Promise.all([loadAlerts(), loadFigures()]);
+  await Promise.all([loadAlerts(), loadFigures(), loadAdmin()]);
   listen();
+}
+
+/** For admins: webhook subscribers and how their deliveries stand (pending ones are being retried). */
+async function loadAdmin() {
+  if (state.user.role !== "admin") { $("admin").hidden = true; return; }
+  const hooks = await api("api/webhooks");
+  $("admin").hidden = false;
+  $("admin").innerHTML = `<h3>Webhooks</h3><table><tr><th>subscriber</th><th>delivered</th><th>pending</th><th>expired</th><th>last error</th></tr>
+    ${hooks.map((h) => `<tr><td>${esc(h.url)}</td><td>${h.delivered}</td><td>${h.pending}</td><td>${h.expired}</td><td>${esc(h.last_error ?? "")}</td></tr>`).join("")}</table>`;
 }
 
 async function loadFigures() {
@@ -162,7 +171,7 @@ function listen() {
   const refresh = async (event) => {
     const id = JSON.parse(event.data);
     if (event.type === "raised") $("notice").textContent = `New alert: ${id}`;
-    await Promise.all([loadAlerts(event.type === "raised" ? id : undefined), loadFigures()]);
+    await Promise.all([loadAlerts(event.type === "raised" ? id : undefined), loadFigures(), loadAdmin()]);
     if (state.selected === id) await select(id);
   };
   for (const kind of ["raised", "updated", "reopened", "cards_at_risk", "acknowledge", "dispatch", "resolve", "reopen"])
