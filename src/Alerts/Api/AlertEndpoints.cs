@@ -106,10 +106,12 @@ public static class AlertEndpoints
             // A bank sees an alert only through its own cards, and nothing of other banks'.
             if (!detail.CardsAtRiskByBank.ContainsKey(bank) && detail.Alert.OwnerBank != bank)
                 return Results.NotFound(new Problem($"no alert {id}"));
+            // The centre's notes and other banks' evidence stay with the centre.
             detail = detail with
             {
                 Evidence = [.. detail.Evidence.Where(e => e.BankId == bank)],
                 CardsAtRiskByBank = detail.CardsAtRiskByBank.Where(b => b.Key == bank).ToDictionary(),
+                History = [],
             };
         }
         return Results.Ok(detail);

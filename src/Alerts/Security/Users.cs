@@ -32,6 +32,7 @@ public sealed record User(string Name, string Role, string? BankId);
 public sealed class Users(AlertStore store, TimeProvider clock)
 {
     private const int Iterations = 600_000;
+    private static readonly Lazy<string> UnknownUserHash = new(() => Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
 
     /// <summary>Creates a user; the reason when it cannot be.</summary>
     public async Task<string?> CreateAsync(string name, string password, string role, string? bankId, CancellationToken cancellationToken = default)
@@ -81,8 +82,8 @@ public sealed class Users(AlertStore store, TimeProvider clock)
             if (await reader.ReadAsync(cancellationToken))
                 (stored, role, bank) = (reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
         }
-        // Hash even for an unknown name, so that timing does not tell which names exist.
-        var ok = Verify(password, stored ?? Hash("not a password of anyone"));
+        // Verify even for an unknown name, against a hash of the same cost, so that timing does not tell which names exist.
+        var ok = Verify(password, stored ?? UnknownUserHash.Value);
         if (!ok || stored is null)
             return null;
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
