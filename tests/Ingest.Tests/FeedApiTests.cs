@@ -253,6 +253,32 @@ public sealed class FeedApiTests(KafkaFixture kafka) : IClassFixture<KafkaFixtur
         Assert.Equal(503, again.Status);
     }
 
+    [Fact]
+    public async Task WhenKafkaIsDownAndComesBackTheRetryIsAcceptedExactlyOnce()
+    {
+        // A cluster of this test's own: its broker goes down and comes back at the same address.
+        using var cluster = SkimGuard.Detector.Kafka.MockKafkaCluster.Start();
+        await using var ingest = await IngestHost.StartAsync(cluster.BootstrapServers, o => o.DeliveryTimeoutMs = 2000);
+        Assert.Equal(200, (await ingest.PostAsync("/v1/transactions", IngestHost.SbiKey, Records.Json(Records.Transaction("warm")))).Status);
+        var batch = Records.Lines([Records.Transaction("t1"), Records.Transaction("t2"), Records.Transaction("t3")]);
+
+        cluster.SetBrokerUp(false);
+        var (status, _, response) = await ingest.PostAsync("/v1/transactions", IngestHost.SbiKey, batch);
+        cluster.SetBrokerUp(true);
+        var retry = await ingest.PostAsync("/v1/transactions", IngestHost.SbiKey, batch);
+        var again = await ingest.PostAsync("/v1/transactions", IngestHost.SbiKey, batch);
+
+        Assert.Equal(503, status);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal(200, retry.Status);
+        Assert.Equal((3, 0), (Count(retry.Body, "accepted"), Count(retry.Body, "duplicates")));
+        Assert.Equal((0, 3), (Count(again.Body, "accepted"), Count(again.Body, "duplicates")));
+        var produced = Topic.ReadAll(cluster.BootstrapServers, ingest.Topics.Transactions)
+            .Select(m => JsonDocument.Parse(m.Value).RootElement.GetProperty("txn_id").GetString()).Where(id => id != "warm").ToList();
+        // The failed attempt wrote nothing that reached Kafka; had it, the detector would apply each id once anyway.
+        Assert.Equal(["t1", "t2", "t3"], produced.Order());
+    }
+
     private static byte[] RandomBytes(int length, int seed)
     {
         var bytes = new byte[length];

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 
@@ -47,6 +48,57 @@ public sealed partial class MockKafkaCluster : IDisposable
 
     [GeneratedRegex(@"replaced with (127\.0\.0\.1:\d+)")]
     private static partial Regex MockAddress();
+
+    /// <summary>
+    /// Takes the broker down (its connections dropped, new ones refused) or brings it back, keeping its address and its
+    /// topics: a Kafka outage for the tests. Uses librdkafka's mock API (rd_kafka_mock_broker_set_down/up), which
+    /// Confluent.Kafka does not wrap.
+    /// </summary>
+    public void SetBrokerUp(bool up)
+    {
+        var cluster = NativeMock.rd_kafka_handle_mock_cluster(LibrdkafkaHandle());
+        if (cluster == IntPtr.Zero)
+            throw new InvalidOperationException("this client holds no mock cluster");
+        var error = up ? NativeMock.rd_kafka_mock_broker_set_up(cluster, 1) : NativeMock.rd_kafka_mock_broker_set_down(cluster, 1);
+        if (error != 0)
+            throw new InvalidOperationException($"librdkafka refused to set the mock broker {(up ? "up" : "down")}: error {error}");
+    }
+
+    /// <summary>The rd_kafka_t* behind the owning client (Confluent.Kafka keeps it in an internal SafeHandle).</summary>
+    private IntPtr LibrdkafkaHandle()
+    {
+        var member = typeof(Handle).GetProperty("LibrdkafkaHandle", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public)
+            ?? throw new InvalidOperationException("Confluent.Kafka's Handle has no LibrdkafkaHandle");
+        return ((System.Runtime.InteropServices.SafeHandle)member.GetValue(_owner.Handle)!).DangerousGetHandle();
+    }
+
+    /// <summary>
+    /// The three mock functions, looked up in the librdkafka build Confluent.Kafka loaded: librdkafka.redist ships several
+    /// for Linux (glibc with SASL, CentOS 8, Alpine) and loads the first this machine can; asking again for each finds
+    /// the same one already in the process.
+    /// </summary>
+    private static unsafe class NativeMock
+    {
+        private static readonly IntPtr Library = Load();
+
+        public static IntPtr rd_kafka_handle_mock_cluster(IntPtr rk) =>
+            ((delegate* unmanaged<IntPtr, IntPtr>)NativeLibrary.GetExport(Library, "rd_kafka_handle_mock_cluster"))(rk);
+
+        public static int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId) =>
+            ((delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(Library, "rd_kafka_mock_broker_set_down"))(cluster, brokerId);
+
+        public static int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId) =>
+            ((delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(Library, "rd_kafka_mock_broker_set_up"))(cluster, brokerId);
+
+        private static IntPtr Load()
+        {
+            var folder = Path.Combine(AppContext.BaseDirectory, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier.StartsWith("linux-arm64", StringComparison.Ordinal) ? "linux-arm64" : "linux-x64", "native");
+            foreach (var name in new[] { "librdkafka.so", "centos8-librdkafka.so", "alpine-librdkafka.so" })
+                if (NativeLibrary.TryLoad(Path.Combine(folder, name), out var handle))
+                    return handle;
+            throw new DllNotFoundException($"no librdkafka build in {folder} loads on this machine");
+        }
+    }
 
     /// <summary>Stops the cluster (its topics are gone).</summary>
     public void Dispose() => _owner.Dispose();
