@@ -5,5 +5,6 @@ var root = new RootCommand("SkimGuard: finds skimmed ATMs from banks' card feeds
 {
     SimulateCommand.Create(),   // a synthetic Mira-Bhayander with planted skimmers and ground truth
     BacktestCommand.Create(),   // the CPP engine over feed files, scored against ground truth when given
+    PushCommand.Create(),       // the simulated banks sending their feeds to Ingest over HTTP
 };
 return await root.Parse(args).InvokeAsync();
