@@ -115,3 +115,37 @@ public sealed class ConfigurationReferenceTests
             Assert.Contains($"`{section}__{property.Name}", reference, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A bad value stops each service at start with a message naming it.</summary>
+public sealed class BadSettingsTests
+{
+    [Fact]
+    public void IngestNamesEveryBadSetting()
+    {
+        var error = Assert.Throws<SkimGuard.Ingest.InvalidSettingsException>(() => SkimGuard.Ingest.IngestApp.Build([], o =>
+        {
+            o.TokenSecret = "short";
+            o.MaxRecordsPerRequest = 0;
+            o.Banks = new() { ["sbi"] = new SkimGuard.Ingest.BankAccess { ApiKeyHashes = ["not-a-hash"] } };
+        }));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("Ingest:TokenSecret", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("Ingest:MaxRecordsPerRequest", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("Ingest:Banks:sbi", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AlertsNamesEveryBadSetting()
+    {
+        var error = await Assert.ThrowsAsync<SkimGuard.Alerts.InvalidSettingsException>(() => SkimGuard.Alerts.AlertsApp.BuildAsync([], o =>
+        {
+            o.Database = "oracle";
+            o.SessionHours = 0;
+            o.TileUrl = "ftp://tiles";
+        }));
+
+        Assert.Contains(error.Problems, p => p.StartsWith("Alerts:Database", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("Alerts:SessionHours", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.StartsWith("Alerts:TileUrl", StringComparison.Ordinal));
+    }
+}
