@@ -21,17 +21,24 @@ public sealed partial class WebhookDispatcher(AlertStore store, IHttpClientFacto
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Poll, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            try
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                foreach (var delivery in await DueAsync(stoppingToken))
-                    await DeliverAsync(delivery, stoppingToken);
+                try
+                {
+                    foreach (var delivery in await DueAsync(stoppingToken))
+                        await DeliverAsync(delivery, stoppingToken);
+                }
+                catch (System.Data.Common.DbException e)
+                {
+                    LogDatabase(e.Message);
+                }
             }
-            catch (System.Data.Common.DbException e)
-            {
-                LogDatabase(e.Message);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the service is stopping; what is still queued is delivered after the restart
         }
     }
 

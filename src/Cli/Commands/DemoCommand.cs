@@ -107,9 +107,17 @@ internal static class DemoCommand
             o.RequestsPerSecondPerBank = 10_000;
             o.Banks = SimulationBanks.Ids.ToDictionary(b => b, b => new BankAccess { ApiKeyHashes = [ApiKeys.HashOf(KeyPrefix + b)] });
         });
-        await alerts.StartAsync(cancellationToken);
-        await detector.StartAsync(cancellationToken);
-        await ingest.StartAsync(cancellationToken);
+        try
+        {
+            await alerts.StartAsync(cancellationToken);
+            await detector.StartAsync(cancellationToken);
+            await ingest.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"cannot listen ({e.Message}): choose free ports with --port and --ingest-port");
+            return 2;
+        }
         await alerts.Services.GetRequiredService<SkimGuard.Alerts.Security.Users>().CreateAsync("officer", OfficerPassword, "officer", null, cancellationToken);
         Console.WriteLine($"dashboard: http://localhost:{port}  (sign in as officer / {OfficerPassword}, or admin / {AdminPassword})");
 
@@ -133,6 +141,7 @@ internal static class DemoCommand
             }
         }
         await stop.CancelAsync();
+        await flags;
         await ingest.StopAsync(CancellationToken.None);
         await detector.StopAsync(CancellationToken.None);
         await alerts.StopAsync(CancellationToken.None);
