@@ -37,3 +37,38 @@ public sealed class DemoTests
         Assert.Contains("0 other flags", text, StringComparison.Ordinal);
     }
 }
+
+/// <summary>`skimguard push` (the compose demo profile's banks) sends a town's feeds to a running Ingest, every record accepted.</summary>
+public sealed class PushTests(KafkaFixture kafka) : IClassFixture<KafkaFixture>
+{
+    [Fact]
+    public async Task TheSimulatedBanksPushTheirFeedsAndIngestAcceptsEveryRecord()
+    {
+        var port = FreePort.Next();
+        await using var ingest = SkimGuard.Ingest.IngestApp.Build(["--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default", "Warning"], o =>
+        {
+            o.BootstrapServers = kafka.BootstrapServers;
+            o.TransactionsTopic = $"push-{Guid.NewGuid():N}";
+            o.KafkaPath = false;
+            o.TokenSecret = "push-test-token-secret-of-32-bytes-or-more";
+            o.Banks = SkimGuard.Simulator.SimulationBanks.Ids.ToDictionary(b => b, b => new SkimGuard.Ingest.BankAccess { ApiKeyHashes = [SkimGuard.Ingest.Api.ApiKeys.HashOf("k-" + b)] });
+        });
+        await ingest.StartAsync(TestContext.Current.CancellationToken);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "skimguard.dll"), "push", "--ingest", $"http://127.0.0.1:{port}", "--key-prefix", "k-", "--cards", "800", "--days", "4" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var push = Process.Start(start)!;
+        var stdout = push.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = push.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await push.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var text = await stdout;
+
+        Assert.True(push.ExitCode == 0, text + await stderr);
+        var counts = System.Text.RegularExpressions.Regex.Match(text, @"pushed ([\d,]+) records .*: ([\d,]+) accepted, 0 rejected");
+        Assert.True(counts.Success, text);
+        Assert.Equal(counts.Groups[1].Value, counts.Groups[2].Value);
+    }
+}

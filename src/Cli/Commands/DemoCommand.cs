@@ -1,16 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using SkimGuard.Alerts;
 using SkimGuard.Alerts.Consuming;
 using SkimGuard.Alerts.Store;
-using SkimGuard.Contracts;
-using SkimGuard.Contracts.Json;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Detector;
 using SkimGuard.Detector.Kafka;
@@ -74,7 +69,7 @@ internal static class DemoCommand
     {
         Directory.CreateDirectory(folder);
         Console.Error.WriteLine($"simulating {options.Cards:N0} cards over {options.Days} days with {options.Skimmers} skimmers ...");
-        var town = new Town();
+        var town = new BankFeeds();
         var simulation = new Simulation(options);
         var truth = simulation.Run(town, cancellationToken: cancellationToken);
         var registry = Path.GetFullPath(Path.Combine(folder, SimulationFiles.AtmsFile));
@@ -149,30 +144,18 @@ internal static class DemoCommand
     }
 
     /// <summary>The banks send the town's records in event-time order, <paramref name="speed"/> simulated hours per second.</summary>
-    private static async Task<long> PushAsync(Town town, int ingestPort, double speed, SimulationOptions options, CancellationToken cancellationToken)
+    private static async Task<long> PushAsync(BankFeeds town, int ingestPort, double speed, SimulationOptions options, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://localhost:{ingestPort}") };
-        var now = DateTimeOffset.UtcNow;
-        var events = town.Events.Where(e => e.Time <= now).OrderBy(e => e.Time).ToList();
         var clock = Stopwatch.StartNew();
         long accepted = 0;
         var start = options.Start;
-        foreach (var hour in events.GroupBy(e => (long)(e.Time - start).TotalHours))
+        foreach (var hour in town.InEventTimeOrder().GroupBy(e => (long)(e.Time - start).TotalHours))
         {
             var due = TimeSpan.FromSeconds(hour.Key / speed);
             if (due > clock.Elapsed)
                 await Task.Delay(due - clock.Elapsed, cancellationToken);
-            foreach (var group in hour.GroupBy(e => (e.Bank, e.IsReport)))
-            {
-                using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(string.Join('\n', group.Select(e => e.Json))));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-                using var request = new HttpRequestMessage(HttpMethod.Post, group.Key.IsReport ? "/v1/fraud-reports" : "/v1/transactions") { Content = content };
-                request.Headers.Add("X-Api-Key", KeyPrefix + group.Key.Bank);
-                using var response = await http.SendAsync(request, cancellationToken);
-                response.EnsureSuccessStatusCode();
-                using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                accepted += answer.RootElement.GetProperty("accepted").GetInt64();
-            }
+            accepted += (await BankFeeds.SendAsync(http, KeyPrefix, hour, cancellationToken)).Accepted;
             Console.Error.Write($"\r{start.AddHours(hour.Key + 1):yyyy-MM-dd HH}:00  {accepted:N0} records pushed through Ingest   ");
         }
         Console.Error.WriteLine();
@@ -220,18 +203,5 @@ internal static class DemoCommand
         foreach (var terminal in wrong)
             Console.WriteLine($"  {terminal,-14} flagged without a planted skimmer");
         Console.WriteLine($"found {found.Count} of {planted.Count} planted skimmers, {wrong.Count} other flags");
-    }
-
-    private sealed record Event(DateTimeOffset Time, string Bank, bool IsReport, string Json);
-
-    private sealed class Town : ISimulationSink
-    {
-        public List<Event> Events { get; } = [];
-
-        public void Transaction(Transaction transaction) =>
-            Events.Add(new Event(transaction.Timestamp, transaction.BankId, false, JsonSerializer.Serialize(transaction, ContractsJsonContext.Default.Transaction)));
-
-        public void FraudReport(FraudReport report) =>
-            Events.Add(new Event(report.ReportedAt, report.BankId, true, JsonSerializer.Serialize(report, ContractsJsonContext.Default.FraudReport)));
     }
 }

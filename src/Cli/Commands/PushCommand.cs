@@ -1,11 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using SkimGuard.Contracts;
-using SkimGuard.Contracts.Json;
 using SkimGuard.Simulator;
 
 namespace SkimGuard.Cli.Commands;
@@ -38,40 +33,31 @@ internal static class PushCommand
                 Cards = parse.GetValue(cards), Days = parse.GetValue(days), Skimmers = parse.GetValue(skimmers), Seed = parse.GetValue(seed),
                 Start = today.AddDays(-parse.GetValue(days)),
             };
-            var feeds = new Feeds();
+            var feeds = new BankFeeds();
             new Simulation(options).Run(feeds, cancellationToken: cancellationToken);
-            // Nothing from the future: the simulation's last day is today, and Ingest refuses what has not happened yet.
-            var now = DateTimeOffset.UtcNow;
-            var events = feeds.Events.Where(e => e.Time <= now).OrderBy(e => e.Time).ToList();
+            var events = feeds.InEventTimeOrder();
             using var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(ingest)!), Timeout = TimeSpan.FromMinutes(2) };
             return await PushAsync(http, parse.GetValue(keyPrefix)!, events, parse.GetValue(batch), parse.GetValue(rate), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> PushAsync(HttpClient http, string keyPrefix, List<Event> events, int batchSize, int rate, CancellationToken cancellationToken)
+    private static async Task<int> PushAsync(HttpClient http, string keyPrefix, List<BankRecord> events, int batchSize, int rate, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var (sent, accepted, rejected) = (0L, 0L, 0L);
+        // Chunks of the time-ordered feed, each sent as one request per bank and kind: close to event-time order.
         foreach (var chunk in events.Chunk(batchSize * 4))
         {
-            // Within a chunk, one request per bank and kind, oldest chunk first: close to event-time order.
-            foreach (var group in chunk.GroupBy(e => (e.Bank, e.IsReport)))
+            try
             {
-                using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(string.Join('\n', group.Select(e => e.Json))));
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
-                using var request = new HttpRequestMessage(HttpMethod.Post, group.Key.IsReport ? "/v1/fraud-reports" : "/v1/transactions") { Content = content };
-                request.Headers.Add("X-Api-Key", keyPrefix + group.Key.Bank);
-                using var response = await http.SendAsync(request, cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    Console.Error.WriteLine($"Ingest answered {(int)response.StatusCode} for {group.Key.Bank}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                    return 1;
-                }
-                using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                accepted += answer.RootElement.GetProperty("accepted").GetInt64();
-                rejected += answer.RootElement.GetProperty("rejected").GetInt64();
-                sent += group.Count();
+                var (taken, refused) = await BankFeeds.SendAsync(http, keyPrefix, chunk, cancellationToken);
+                (accepted, rejected, sent) = (accepted + taken, rejected + refused, sent + chunk.Length);
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 1;
             }
             Console.Error.Write($"\rpush {sent:N0}/{events.Count:N0} records, {accepted:N0} accepted, {rejected:N0} rejected, {sent / Math.Max(0.001, clock.Elapsed.TotalSeconds):N0}/s   ");
             if (rate > 0 && sent / (double)rate > clock.Elapsed.TotalSeconds)
@@ -80,18 +66,5 @@ internal static class PushCommand
         Console.Error.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pushed {sent:N0} records in {clock.Elapsed.TotalSeconds:F1} s: {accepted:N0} accepted, {rejected:N0} rejected"));
         return rejected == 0 ? 0 : 1;
-    }
-
-    private sealed record Event(DateTimeOffset Time, string Bank, bool IsReport, string Json);
-
-    private sealed class Feeds : ISimulationSink
-    {
-        public List<Event> Events { get; } = [];
-
-        public void Transaction(Transaction transaction) =>
-            Events.Add(new Event(transaction.Timestamp, transaction.BankId, false, JsonSerializer.Serialize(transaction, ContractsJsonContext.Default.Transaction)));
-
-        public void FraudReport(FraudReport report) =>
-            Events.Add(new Event(report.ReportedAt, report.BankId, true, JsonSerializer.Serialize(report, ContractsJsonContext.Default.FraudReport)));
     }
 }
