@@ -3,6 +3,7 @@ using SkimGuard.Alerts.Api;
 using SkimGuard.Alerts.Consuming;
 using SkimGuard.Alerts.Security;
 using SkimGuard.Alerts.Store;
+using SkimGuard.Contracts;
 
 namespace SkimGuard.Alerts;
 
@@ -61,12 +62,4 @@ public static class AlertsApp
         app.MapMetrics();
         return app;
     }
-}
-
-/// <summary>Settings that cannot be used; the message names each one and why.</summary>
-public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
-    : Exception("Invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
-{
-    /// <summary>Every problem, one per setting.</summary>
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

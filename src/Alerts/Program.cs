@@ -1,3 +1,4 @@
+using SkimGuard.Contracts;
 using SkimGuard.Alerts;
 
 // The centre's alerts service: the detector's alerts and cards at risk kept in a database (SQLite or PostgreSQL),

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Prometheus;
 using SkimGuard.Contracts.Registry;
+using SkimGuard.Contracts;
 using SkimGuard.Detector.Consuming;
 using SkimGuard.Detector.Observability;
 
@@ -41,12 +42,4 @@ public static class DetectorApp
         app.MapMetrics(registry: app.Services.GetRequiredService<DetectorMetrics>().Registry);
         return app;
     }
-}
-
-/// <summary>Settings that cannot be used; the message names each one and why.</summary>
-public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
-    : Exception("Invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
-{
-    /// <summary>Every problem, one per setting.</summary>
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -1,3 +1,4 @@
+using SkimGuard.Contracts;
 using SkimGuard.Detector;
 
 // The detector service: transactions and fraud reports from Kafka, the CPP engine over sliding windows in Redis,

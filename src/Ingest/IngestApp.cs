@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Prometheus;
+using SkimGuard.Contracts;
 using SkimGuard.Ingest.Api;
 using SkimGuard.Ingest.Kafka;
 using SkimGuard.Ingest.Observability;
@@ -85,12 +86,4 @@ public static class IngestApp
             }
         }
     }
-}
-
-/// <summary>Settings that cannot be used; the message names each one and why.</summary>
-public sealed class InvalidSettingsException(IReadOnlyList<string> problems)
-    : Exception("Invalid settings:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  " + p)))
-{
-    /// <summary>Every problem, one per setting.</summary>
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

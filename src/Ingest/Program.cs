@@ -1,3 +1,4 @@
+using SkimGuard.Contracts;
 using SkimGuard.Ingest;
 
 // Ingest: partner banks push transaction and fraud-report feeds over HTTP (or produce to skimguard.incoming.v1);

@@ -1,3 +1,4 @@
+using SkimGuard.Contracts;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Detector.Tests;

@@ -122,7 +122,7 @@ public sealed class BadSettingsTests
     [Fact]
     public void IngestNamesEveryBadSetting()
     {
-        var error = Assert.Throws<SkimGuard.Ingest.InvalidSettingsException>(() => SkimGuard.Ingest.IngestApp.Build([], o =>
+        var error = Assert.Throws<InvalidSettingsException>(() => SkimGuard.Ingest.IngestApp.Build([], o =>
         {
             o.TokenSecret = "short";
             o.MaxRecordsPerRequest = 0;
@@ -137,7 +137,7 @@ public sealed class BadSettingsTests
     [Fact]
     public async Task AlertsNamesEveryBadSetting()
     {
-        var error = await Assert.ThrowsAsync<SkimGuard.Alerts.InvalidSettingsException>(() => SkimGuard.Alerts.AlertsApp.BuildAsync([], o =>
+        var error = await Assert.ThrowsAsync<InvalidSettingsException>(() => SkimGuard.Alerts.AlertsApp.BuildAsync([], o =>
         {
             o.Database = "oracle";
             o.SessionHours = 0;
