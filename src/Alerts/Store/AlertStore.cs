@@ -31,9 +31,15 @@ public sealed class AlertStore(Database database, TimeProvider clock)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var kept = await ScalarAsync(connection, transaction, "SELECT updated_at FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }, cancellationToken);
-        var status = await ScalarAsync(connection, transaction, "SELECT status FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }, cancellationToken) as string;
-        var outcome = await ScalarAsync(connection, transaction, "SELECT outcome FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }, cancellationToken) as string;
+        long? kept = null;
+        string? status = null, outcome = null;
+        await using (var read = Command(connection, "SELECT updated_at, status, outcome FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }))
+        {
+            read.Transaction = transaction;
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+                (kept, status, outcome) = (reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
         var updatedAt = alert.UpdatedAt.ToUnixTimeMilliseconds();
         AlertChange change;
         if (kept is null)
@@ -47,7 +53,7 @@ public sealed class AlertStore(Database database, TimeProvider clock)
             await HistoryAsync(connection, transaction, alert.AlertId, "detector", "raised", null, "open", $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
             change = AlertChange.Raised;
         }
-        else if (Convert.ToInt64(kept, System.Globalization.CultureInfo.InvariantCulture) >= updatedAt)
+        else if (kept >= updatedAt)
         {
             await transaction.RollbackAsync(cancellationToken);
             return AlertChange.Unchanged;
@@ -70,8 +76,8 @@ public sealed class AlertStore(Database database, TimeProvider clock)
                 await HistoryAsync(connection, transaction, alert.AlertId, "detector", "updated", status, status!, $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
             change = reopen ? AlertChange.Reopened : AlertChange.Updated;
         }
-        var newStatus = await ScalarAsync(connection, transaction, "SELECT status FROM alerts WHERE alert_id = @id", new() { ["id"] = alert.AlertId }, cancellationToken) as string;
-        await EnqueueWebhooksAsync(connection, transaction, change.ToString().ToLowerInvariant(), alert, newStatus!, cancellationToken);
+        var newStatus = change switch { AlertChange.Raised or AlertChange.Reopened => AlertLifecycle.Open, _ => status! };
+        await EnqueueWebhooksAsync(connection, transaction, change.ToString().ToLowerInvariant(), alert, newStatus, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return change;
     }
@@ -183,7 +189,7 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         var payload = (string)(await ScalarAsync(connection, transaction, "SELECT payload FROM alerts WHERE alert_id = @id", new() { ["id"] = alertId }, cancellationToken))!;
         await EnqueueWebhooksAsync(connection, transaction, action, JsonSerializer.Deserialize(payload, ContractsJsonContext.Default.AtmAlert)!, next, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return ((await ListAsync(new AlertFilter(), cancellationToken)).FirstOrDefault(a => a.AlertId == alertId) ?? (await GetAsync(alertId, cancellationToken))!.Alert, null);
+        return ((await GetAsync(alertId, cancellationToken))!.Alert, null);
     }
 
     /// <summary>Figures for reporting: alerts per month (of first flag, UTC), alerts by outcome (or status while open), cards at risk.</summary>
