@@ -40,15 +40,7 @@ public sealed class DetectorHostTests(KafkaFixture kafka, RedisFixture redis) : 
     {
         var topics = TopicSet.New();
         await Feeds.SimulatedTown.ProduceAsync(kafka.BootstrapServers, topics); // the topics must exist to be assigned
-        await using var detector = await InProcessDetector.StartAsync(o =>
-        {
-            o.BootstrapServers = kafka.BootstrapServers;
-            o.GroupId = topics.Prefix;
-            o.Redis = redis.Server.ConnectionString;
-            o.RedisKeyPrefix = topics.Prefix;
-            o.SessionTimeoutMs = 6000;
-            topics.Apply(o);
-        });
+        await using var detector = await InProcessDetector.StartAsync(o => topics.Configure(o, kafka.BootstrapServers, redis.Server.ConnectionString));
         using var http = new HttpClient { BaseAddress = detector.BaseAddress };
 
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/health/live", TestContext.Current.CancellationToken)).StatusCode);

@@ -11,15 +11,10 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
-    private void Configure(DetectorOptions options, TopicSet topics, string group)
+    private void Configure(DetectorOptions options, TopicSet topics)
     {
-        options.BootstrapServers = kafka.BootstrapServers;
-        options.GroupId = group;
-        options.Redis = redis.Server.ConnectionString;
-        options.RedisKeyPrefix = group;
-        options.SessionTimeoutMs = 6000;
+        topics.Configure(options, kafka.BootstrapServers, redis.Server.ConnectionString);
         options.BatchSize = 500;
-        topics.Apply(options);
     }
 
     [Fact]
@@ -30,7 +25,7 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         await feeds.ProduceAsync(kafka.BootstrapServers, topics);
         var expected = await feeds.BacktestAsync();
 
-        await using (var detector = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
+        await using (var detector = await InProcessDetector.StartAsync(o => Configure(o, topics)))
         {
             await Wait.UntilAsync(() => detector.Handled == feeds.Count && detector.CaughtUp, Patience, "every event applied", () => detector.ToString());
             Assert.Equal(0, detector.Rejected);
@@ -87,8 +82,8 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         await feeds.ProduceAsync(kafka.BootstrapServers, topics);
         var expected = await feeds.BacktestAsync();
 
-        await using (var first = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
-        await using (var second = await InProcessDetector.StartAsync(o => Configure(o, topics, topics.Prefix)))
+        await using (var first = await InProcessDetector.StartAsync(o => Configure(o, topics)))
+        await using (var second = await InProcessDetector.StartAsync(o => Configure(o, topics)))
         {
             await Wait.UntilAsync(() => first.Readiness.AssignedPartitions > 0 && second.Readiness.AssignedPartitions > 0, Patience, "both to hold partitions", () => $"{first} / {second}");
             await Wait.UntilAsync(() => first.Handled + second.Handled >= feeds.Count && first.CaughtUp && second.CaughtUp, Patience, "every event applied", () => $"{first} / {second}");

@@ -76,9 +76,17 @@ internal sealed record TopicSet(string Prefix)
 
     public static TopicSet New() => new($"t{Guid.NewGuid():N}");
 
-    /// <summary>Points a detector at these topics.</summary>
-    public void Apply(DetectorOptions options)
+    /// <summary>
+    /// Points a detector at this test's Kafka, Redis and topics: its own consumer group and Redis key prefix, and a short
+    /// session timeout so that a stopped replica's partitions move quickly.
+    /// </summary>
+    public void Configure(DetectorOptions options, string bootstrapServers, string redis)
     {
+        options.BootstrapServers = bootstrapServers;
+        options.GroupId = Prefix;
+        options.Redis = redis;
+        options.RedisKeyPrefix = Prefix;
+        options.SessionTimeoutMs = 6000;
         options.TransactionsTopic = Transactions;
         options.FraudReportsTopic = FraudReports;
         options.AlertsTopic = Alerts;

@@ -17,14 +17,9 @@ public sealed class KafkaOutageTests(RedisFixture redis) : IClassFixture<RedisFi
 
         await using (var detector = await InProcessDetector.StartAsync(o =>
         {
-            o.BootstrapServers = cluster.BootstrapServers;
-            o.GroupId = topics.Prefix;
-            o.Redis = redis.Server.ConnectionString;
-            o.RedisKeyPrefix = topics.Prefix;
-            o.SessionTimeoutMs = 6000;
+            topics.Configure(o, cluster.BootstrapServers, redis.Server.ConnectionString);
             o.BatchSize = 300;
             o.MaxRetryBackoffMs = 500;
-            topics.Apply(o);
         }))
         {
             await Wait.UntilAsync(() => detector.Handled >= feeds.Count / 3, TimeSpan.FromSeconds(120), "a third of the events", () => detector.ToString());

@@ -40,15 +40,7 @@ public sealed class PoisonMessageTests(KafkaFixture kafka, RedisFixture redis) :
             }
         }
 
-        await using (var detector = await InProcessDetector.StartAsync(o =>
-        {
-            o.BootstrapServers = kafka.BootstrapServers;
-            o.GroupId = topics.Prefix;
-            o.Redis = redis.Server.ConnectionString;
-            o.RedisKeyPrefix = topics.Prefix;
-            o.SessionTimeoutMs = 6000;
-            topics.Apply(o);
-        }))
+        await using (var detector = await InProcessDetector.StartAsync(o => topics.Configure(o, kafka.BootstrapServers, redis.Server.ConnectionString)))
         {
             var received = good.Count + poison.Length;
             await Wait.UntilAsync(() => detector.Consumed == received && detector.CaughtUp, TimeSpan.FromSeconds(60), "every message read", () => detector.ToString());

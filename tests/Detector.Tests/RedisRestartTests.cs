@@ -15,16 +15,11 @@ public sealed class RedisRestartTests(KafkaFixture kafka, RedisFixture redis) : 
 
         await using (var detector = await InProcessDetector.StartAsync(o =>
         {
-            o.BootstrapServers = kafka.BootstrapServers;
-            o.GroupId = topics.Prefix;
             // Commands wait at most a second: a three-second outage then fails a batch for certain, rather than being
             // ridden out by StackExchange.Redis's backlog (which is also correct, but would not test the failure path).
-            o.Redis = $"{redis.Server.ConnectionString},asyncTimeout=1000,syncTimeout=1000";
-            o.RedisKeyPrefix = topics.Prefix;
-            o.SessionTimeoutMs = 6000;
+            topics.Configure(o, kafka.BootstrapServers, $"{redis.Server.ConnectionString},asyncTimeout=1000,syncTimeout=1000");
             o.BatchSize = 300;
             o.MaxRetryBackoffMs = 500;
-            topics.Apply(o);
         }))
         {
             await Wait.UntilAsync(() => detector.Handled >= feeds.Count / 3, TimeSpan.FromSeconds(120), "a third of the events", () => detector.ToString());
