@@ -149,14 +149,12 @@ internal static partial class DetectorBenchmark
         return (count - 1) / clock.Elapsed.TotalSeconds;
     }
 
-    /// <summary>
-    /// The detector from its first applied transaction (after the group join) until every transaction is applied and it is
-    /// caught up.
-    /// </summary>
-    private static async Task<(double Rate, double Seconds)> DetectorRateAsync(string bootstrapServers, string redis, string store, int batchSize, MessageFeeds feeds)
+    /// <summary>A detector in this process on the given topics, with a consumer group and Redis key prefix of its own.</summary>
+    private static Microsoft.AspNetCore.Builder.WebApplication BuildDetector(string bootstrapServers, string redis, string store, int batchSize,
+        string transactionsTopic, string reportsTopic, Action<DetectorOptions>? more = null)
     {
         var group = $"bench-{store}-{Guid.NewGuid():N}";
-        var app = DetectorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
+        return DetectorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
         {
             o.BootstrapServers = bootstrapServers;
             o.GroupId = group;
@@ -164,10 +162,20 @@ internal static partial class DetectorBenchmark
             o.Redis = redis;
             o.RedisKeyPrefix = group;
             o.BatchSize = batchSize;
-            o.TransactionsTopic = Transactions;
-            o.FraudReportsTopic = Reports;
+            o.TransactionsTopic = transactionsTopic;
+            o.FraudReportsTopic = reportsTopic;
             o.SessionTimeoutMs = 6000;
+            more?.Invoke(o);
         });
+    }
+
+    /// <summary>
+    /// The detector from its first applied transaction (after the group join) until every transaction is applied and it is
+    /// caught up.
+    /// </summary>
+    private static async Task<(double Rate, double Seconds)> DetectorRateAsync(string bootstrapServers, string redis, string store, int batchSize, MessageFeeds feeds)
+    {
+        var app = BuildDetector(bootstrapServers, redis, store, batchSize, Transactions, Reports);
         await app.StartAsync();
         var metrics = app.Services.GetRequiredService<DetectorMetrics>();
         double Applied() => metrics.Processed.WithLabels(Transactions).Value + metrics.Duplicates.WithLabels(Transactions).Value;
@@ -257,20 +265,10 @@ internal static partial class DetectorBenchmark
     private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store)
     {
         var topic = $"bench.live.{Guid.NewGuid():N}";
-        var group = $"bench-live-{Guid.NewGuid():N}";
-        var app = DetectorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"], o =>
+        var app = BuildDetector(bootstrapServers, redis, store, batchSize, topic, topic + ".reports", o =>
         {
-            o.BootstrapServers = bootstrapServers;
-            o.GroupId = group;
-            o.Store = store;
             o.FetchWaitMaxMs = fetchWaitMs;
             o.BatchWaitMs = batchWaitMs;
-            o.Redis = redis;
-            o.RedisKeyPrefix = group;
-            o.BatchSize = batchSize;
-            o.TransactionsTopic = topic;
-            o.FraudReportsTopic = topic + ".reports";
-            o.SessionTimeoutMs = 6000;
         });
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 1 }).Build();
         // Create both topics before the detector subscribes (the reports one with a message it rejects).
