@@ -33,6 +33,7 @@ public static class DetectorApp
         builder.Services.AddSingleton<DetectorMetrics>();
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddSingleton<WindowStores>();
+        builder.Services.AddSingleton<ModelScoring>();
         builder.Services.AddHostedService<DetectorWorker>();
         builder.Services.AddHealthChecks().AddCheck<Readiness>("ready", tags: ["ready"]);
 

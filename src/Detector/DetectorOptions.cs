@@ -81,6 +81,15 @@ public sealed class DetectorOptions
     /// <summary>Optional ATM registry CSV, for alert locations.</summary>
     public string? AtmRegistryPath { get; set; }
 
+    /// <summary>
+    /// Optional fraud model (models/NAME.zip) scoring every transaction; replaced without a restart when the file
+    /// changes. Needs Store=memory for now: its feature windows live in the process and would not survive a restart.
+    /// </summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>How often the model file is checked for a new model.</summary>
+    public int ModelPollSeconds { get; set; } = 5;
+
     /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -107,6 +116,10 @@ public sealed class DetectorOptions
         Require(MaxMessageBytes is >= 1_024 and <= 8 * 1024 * 1024, "Detector:MaxMessageBytes must be from 1024 to 8388608");
         Require(MaxRetryBackoffMs is >= 100 and <= 600_000, "Detector:MaxRetryBackoffMs must be from 100 to 600000");
         Require(AtmRegistryPath is null || File.Exists(AtmRegistryPath), $"Detector:AtmRegistryPath '{AtmRegistryPath}' does not exist");
+        Require(string.IsNullOrEmpty(ModelPath) || File.Exists(ModelPath), $"Detector:ModelPath '{ModelPath}' does not exist");
+        Require(string.IsNullOrEmpty(ModelPath) || Store == "memory",
+            "Detector:ModelPath needs Detector:Store=memory (the model's feature windows are kept in the process, not yet in Redis)");
+        Require(ModelPollSeconds is >= 1 and <= 3600, "Detector:ModelPollSeconds must be from 1 to 3600");
         var engineProblems = new List<ValidationResult>();
         Validator.TryValidateObject(Engine, new ValidationContext(Engine), engineProblems, validateAllProperties: true);
         problems.AddRange(engineProblems.Select(p => $"Detector:Engine:{string.Join(',', p.MemberNames)}: {p.ErrorMessage}"));

@@ -167,7 +167,7 @@ internal static class Messages
         consumer.Assign(partitions);
         var ended = new HashSet<TopicPartition>();
         var messages = new List<ConsumeResult<string, byte[]>>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (ended.Count < partitions.Count && DateTime.UtcNow < deadline)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
@@ -178,6 +178,9 @@ internal static class Messages
             else
                 messages.Add(result);
         }
+        // A read cut short would make older states look like the newest: fail rather than compare a partial topic.
+        if (ended.Count < partitions.Count)
+            throw new TimeoutException($"read only {ended.Count} of {partitions.Count} partitions to their end in 90 s ({messages.Count} messages)");
         return messages;
     }
 }

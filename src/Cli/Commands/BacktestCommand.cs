@@ -25,11 +25,15 @@ internal static class BacktestCommand
         var minK = new Option<int>("--min-compromised") { Description = "Fewest strongly compromised visitors (counterfeit report or cash-out) for an alert", DefaultValueFactory = _ => defaults.MinCompromised };
         var minRisk = new Option<double>("--min-relative-risk") { Description = "Fewest times the expected count k must reach", DefaultValueFactory = _ => defaults.MinRelativeRisk };
         var maxWindow = new Option<int>("--max-window-days") { Description = "Longest skimmer period scanned", DefaultValueFactory = _ => defaults.MaxWindowDays };
+        var model = new Option<FileInfo?>("--model") { Description = "A fraud model (models/NAME.zip): score every transaction with it, as the detector does" };
+        var explain = new Option<string[]>("--explain") { Description = "Transaction ids whose score to explain (top feature contributions); needs --model", AllowMultipleArgumentsPerToken = true };
+        var modelThreshold = new Option<double>("--model-threshold") { Description = "A card-present score at least this marks the card as suspected compromised", DefaultValueFactory = _ => defaults.ModelSuspicionThreshold };
+        var modelWeight = new Option<double>("--model-weight") { Description = "Weight of a model mark per unit of score (0 turns model marks off)", DefaultValueFactory = _ => defaults.ModelSuspicionWeight };
         var signatureWeight = new Option<double>("--signature-weight") { Description = "Weight of a counterfeit-signature cash-out (0 turns early evidence off)", DefaultValueFactory = _ => defaults.CounterfeitSignatureWeight };
 
         var command = new Command("backtest", "Run the CPP engine over feed files and write the alerts it would have raised")
         {
-            transactions, reports, atms, output, truth, lookBack, alpha, minK, minRisk, maxWindow, signatureWeight,
+            transactions, reports, atms, output, truth, lookBack, alpha, minK, minRisk, maxWindow, signatureWeight, model, explain, modelThreshold, modelWeight,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,23 +45,31 @@ internal static class BacktestCommand
                 MinRelativeRisk = parse.GetValue(minRisk),
                 MaxWindowDays = parse.GetValue(maxWindow),
                 CounterfeitSignatureWeight = parse.GetValue(signatureWeight),
+                ModelSuspicionThreshold = parse.GetValue(modelThreshold),
+                ModelSuspicionWeight = parse.GetValue(modelWeight),
             };
+            var explained = (parse.GetValue(explain) ?? []).ToHashSet(StringComparer.Ordinal);
+            if (explained.Count > 0 && parse.GetValue(model) is null)
+                return Fail("--explain needs --model");
+            if (parse.GetValue(model) is { Exists: false } missing)
+                return Fail($"{missing.FullName} does not exist");
             foreach (var file in new[] { parse.GetValue(transactions)!, parse.GetValue(reports)! }.Concat(new[] { parse.GetValue(atms), parse.GetValue(truth) }.OfType<FileInfo>()))
                 if (!file.Exists)
                     return Fail($"{file.FullName} does not exist");
-            return await RunAsync(options, parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName,
+            return await RunAsync(options, parse.GetValue(model)?.FullName, explained, parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName,
                 parse.GetValue(atms)?.FullName, parse.GetValue(output)!.FullName, parse.GetValue(truth)?.FullName, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CppOptions options, string transactions, string reports, string? atms, string folder, string? truthPath, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CppOptions options, string? modelPath, IReadOnlySet<string> explained, string transactions, string reports, string? atms, string folder, string? truthPath, CancellationToken cancellationToken)
     {
         var registry = atms is null ? AtmRegistry.Empty : AtmRegistry.Load(atms);
         var truth = truthPath is null ? null : JsonSerializer.Deserialize(File.ReadAllBytes(truthPath), GroundTruthJsonContext.Default.GroundTruth);
         var quality = truth is null ? null : new DetectionQuality(truth);
         using var bar = new ConsoleProgress("backtest");
-        var result = await new Backtest(options, registry).RunAsync(transactions, reports,
+        var scoring = ModelScoring(modelPath, explained);
+        var result = await new Backtest(options, registry, scoring).RunAsync(transactions, reports,
             quality is null ? null : e => { if (e.Transaction is { } tx) quality.Observe(tx); },
             new BacktestProgressBar(bar, truth), cancellationToken);
         bar.Finish();
@@ -66,7 +78,7 @@ internal static class BacktestCommand
         JsonLines.WriteAll(Path.Combine(folder, "alerts.jsonl"), result.Alerts, ContractsJsonContext.Default.AtmAlert);
         JsonLines.WriteAll(Path.Combine(folder, "cards_at_risk.jsonl"), result.CardsAtRisk, ContractsJsonContext.Default.CardsAtRisk);
         Console.WriteLine($"{result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s ({result.Events / result.Elapsed.TotalSeconds:N0}/s): "
-            + $"{result.Alerts.Count} alerts, {result.CardsAtRisk.Count} cards-at-risk lists, {result.Counters.SignatureMarks:N0} counterfeit-signature marks, "
+            + $"{result.Alerts.Count} alerts, {result.CardsAtRisk.Count} cards-at-risk lists, {result.Counters.SignatureMarks:N0} counterfeit-signature marks, {result.Counters.Scored:N0} scored by {scoring?.ModelVersion ?? "no model"} ({result.Counters.ModelMarks:N0} model marks), "
             + $"{result.Counters.Scans:N0} terminal scans, {result.Counters.ExplainedAway:N0} explained away, {result.Counters.Duplicates:N0} duplicates");
         ReportRejected("transactions", result.Transactions);
         ReportRejected("fraud reports", result.Reports);
@@ -107,5 +119,26 @@ internal static class BacktestCommand
             var fraction = truth is null ? 0 : (value.EventTime - truth.Options.Start).TotalDays / truth.Options.Days;
             bar.Update(fraction, $"{value.EventTime:yyyy-MM-dd}  {value.Events:N0} events  {value.Events / Math.Max(0.001, value.Elapsed.TotalSeconds):N0}/s  {value.Alerts} alerts");
         }
+    }
+
+    /// <summary>The model's scoring for the replay, printing the explanation of each transaction asked for.</summary>
+    private static Engine.Features.FraudScoring? ModelScoring(string? modelPath, IReadOnlySet<string> explained)
+    {
+        if (modelPath is null)
+            return null;
+        var model = Models.FraudModel.Load(modelPath);
+        Console.WriteLine($"scoring with {model.Version} (trained {model.Metadata.TrainFrom:yyyy-MM-dd}..{model.Metadata.TrainTo:yyyy-MM-dd})");
+        var scoring = new Engine.Features.FraudScoring(() => model);
+        if (explained.Count > 0)
+            scoring.Scored += (tx, features, score) =>
+            {
+                if (!explained.Contains(tx.TxnId))
+                    return;
+                var contributions = model.Explain(features.Span, out var baseValue);
+                Console.WriteLine($"explain {tx.TxnId} ({tx.BankId}, {tx.Timestamp:yyyy-MM-dd HH:mm} at {tx.TerminalId}): score {score:F4}, base margin {baseValue:F3}");
+                foreach (var (feature, value, contribution) in contributions.Take(10))
+                    Console.WriteLine($"  {contribution,8:+0.000;-0.000}  {feature} = {value:G6}");
+            };
+        return scoring;
     }
 }

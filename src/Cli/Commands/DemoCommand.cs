@@ -24,6 +24,8 @@ namespace SkimGuard.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
+    private static readonly string DefaultModel = Path.Combine(AppContext.BaseDirectory, "models", "default.zip");
+
     private const string KeyPrefix = "demo-key-", AdminPassword = "skimguard-demo", OfficerPassword = "officer-demo-password";
 
     public static Command Create()
@@ -93,6 +95,8 @@ internal static class DemoCommand
             o.Store = "memory";
             o.AtmRegistryPath = registry;
             o.SessionTimeoutMs = 6000;
+            // The default model ships beside the program (models/default.zip, copied at build).
+            o.ModelPath = File.Exists(DefaultModel) ? DefaultModel : null;
         });
         await using var ingest = IngestApp.Build(["--urls", $"http://localhost:{ingestPort}", .. quiet], o =>
         {
@@ -114,6 +118,7 @@ internal static class DemoCommand
             return 2;
         }
         await alerts.Services.GetRequiredService<SkimGuard.Alerts.Security.Users>().CreateAsync("officer", OfficerPassword, "officer", null, cancellationToken);
+        Console.WriteLine($"fraud model: {detector.Services.GetRequiredService<Detector.Consuming.ModelScoring>().Scoring?.ModelVersion ?? "none (models/default.zip not found)"}");
         Console.WriteLine($"dashboard: http://localhost:{port}  (sign in as officer / {OfficerPassword}, or admin / {AdminPassword})");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -16,7 +16,7 @@ namespace SkimGuard.Detector.Consuming;
 /// last stored offsets, and the engine starts afresh from the store: the same path as a crash, so it is tested as one.
 /// </summary>
 internal sealed partial class DetectorWorker(
-    DetectorOptions options, WindowStores stores, AtmRegistry registry, DetectorMetrics metrics, Readiness readiness, TimeProvider clock,
+    DetectorOptions options, WindowStores stores, ModelScoring model, AtmRegistry registry, DetectorMetrics metrics, Readiness readiness, TimeProvider clock,
     ILogger<DetectorWorker> logger) : BackgroundService
 {
     /// <inheritdoc />
@@ -174,7 +174,7 @@ internal sealed partial class DetectorWorker(
         {
             try
             {
-                var engine = new CompromiseEngine(await stores.CreateAsync(), sink, options.Engine, registry);
+                var engine = new CompromiseEngine(await stores.CreateAsync(), sink, options.Engine, registry, model.Scoring);
                 await engine.LoadScheduleAsync(stoppingToken);
                 readiness.StoreReachable(true);
                 return engine;

@@ -9,7 +9,7 @@ namespace SkimGuard.Engine.Cpp;
 /// Rescans a terminal that gained a compromised visitor; raises an alert when the scan is significant, updates the
 /// terminal's alert when the finding changed, and sends each bank its own cards at risk when new ones appear.
 /// </summary>
-internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, string modelVersion)
+internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, Func<string> modelVersion)
 {
     public EngineCounters Counters { get; } = new();
 
@@ -162,7 +162,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             CardsAtRisk = cardsAtRisk,
             FirstFlaggedAt = existing?.FirstFlaggedAt ?? now,
             UpdatedAt = now,
-            ModelVersion = modelVersion,
+            ModelVersion = modelVersion(),
             Evidence = [.. terminal.Compromised
                 .Select(v => (Visitor: v, Visit: v.Visits.FirstOrDefault(t => t >= from && t < to)))
                 .Where(x => x.Visit != default)

@@ -11,9 +11,9 @@ namespace SkimGuard.Engine.Cpp;
 /// card visited in its look-back a compromised visitor, rescans those terminals, and raises or updates an alert when a
 /// terminal's compromised visitors are too many for chance. It never looks past the event it is processing.
 /// </summary>
-public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, string modelVersion = "none")
+public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOptions options, AtmRegistry registry, Features.FraudScoring? scoring = null)
 {
-    private readonly AlertPublisher _alerts = new(store, sink, options, registry, modelVersion);
+    private readonly AlertPublisher _alerts = new(store, sink, options, registry, () => scoring?.ModelVersion ?? "none");
     private readonly RescanScheduler _rescans = new(options.RescanInterval);
     private int _expiredOnDay = int.MinValue;
 
@@ -66,23 +66,36 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
             return false;
         }
         Counters.Transactions++;
+        var score = scoring?.ScoreAndObserve(tx);
+        if (score is not null)
+            Counters.Scored++;
         // Only a card read at a terminal can be skimmed there; declined reads count too, the skimmer saw the card.
         if (tx.IsCardPresent)
-            await ApplyCardPresentAsync(tx, cancellationToken);
+            await ApplyCardPresentAsync(tx, score, cancellationToken);
         await store.MarkAppliedAsync(key, tx.Timestamp, cancellationToken);
         return true;
     }
 
-    private async ValueTask ApplyCardPresentAsync(Transaction tx, CancellationToken cancellationToken)
+    private async ValueTask ApplyCardPresentAsync(Transaction tx, float? score, CancellationToken cancellationToken)
     {
-        if (CounterfeitSignature.IsCandidate(tx) && await store.GetCardAsync(tx.CardToken, cancellationToken) is { Mark: null } history
-            && CounterfeitSignature.Matches(tx, history, options))
+        var signatureCandidate = CounterfeitSignature.IsCandidate(tx);
+        var modelSuspects = score >= options.ModelSuspicionThreshold && options.ModelSuspicionWeight > 0;
+        if ((signatureCandidate || modelSuspects) && await store.GetCardAsync(tx.CardToken, cancellationToken) is { Mark: null } history)
         {
-            Counters.SignatureMarks++;
-            var weight = options.CounterfeitSignatureWeight;
-            var mark = new CompromiseMark(tx.CardToken, tx.BankId, weight, Signals.CounterfeitSignature, null,
-                tx.Timestamp, tx.Timestamp, new CashoutPlace(tx.TerminalId, tx.Country, tx.Lat, tx.Lon), weight >= options.StrongEvidenceWeight);
-            await MarkAndRescanAsync(mark, history, tx.Timestamp, cancellationToken);
+            // The signature is the stronger, better-measured evidence; the model's score counts when it alone fires.
+            var (signal, weight) = signatureCandidate && CounterfeitSignature.Matches(tx, history, options)
+                ? (Signals.CounterfeitSignature, options.CounterfeitSignatureWeight)
+                : modelSuspects ? (Signals.ModelScore, options.ModelSuspicionWeight * score!.Value) : (null, 0.0);
+            if (signal is not null)
+            {
+                if (signal == Signals.CounterfeitSignature)
+                    Counters.SignatureMarks++;
+                else
+                    Counters.ModelMarks++;
+                var mark = new CompromiseMark(tx.CardToken, tx.BankId, weight, signal, null,
+                    tx.Timestamp, tx.Timestamp, new CashoutPlace(tx.TerminalId, tx.Country, tx.Lat, tx.Lon), weight >= options.StrongEvidenceWeight);
+                await MarkAndRescanAsync(mark, history, tx.Timestamp, cancellationToken);
+            }
         }
         await store.AddVisitAsync(new CardVisit(tx.CardToken, tx.BankId, tx.TerminalId, tx.TerminalType, tx.Timestamp, tx.Lat, tx.Lon, tx.Country), cancellationToken);
     }
@@ -98,6 +111,7 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
             return false;
         }
         Counters.Reports++;
+        scoring?.Observe(report);
         var history = await store.GetCardAsync(report.CardToken, cancellationToken);
         var weight = options.ReportWeights.GetValueOrDefault(report.FraudType);
         var mark = new CompromiseMark(report.CardToken, report.BankId, weight, Signals.FraudReport,

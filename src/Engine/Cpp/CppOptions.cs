@@ -109,6 +109,20 @@ public sealed record CppOptions
     [Range(0.0, 1.0)]
     public double CounterfeitSignatureWeight { get; init; } = 0.9;
 
+    /// <summary>
+    /// A card-present transaction the fraud model scores at or above this marks its card as suspected compromised
+    /// (when the counterfeit signature did not already): high, since a mark sends the card's past terminals to a scan.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ModelSuspicionThreshold { get; init; } = 0.9;
+
+    /// <summary>
+    /// Weight of a model mark per unit of score (a mark at score 0.95 weighs 0.95 times this). Below the strong-evidence
+    /// weight by default, so model marks add to an alert's evidence but cannot raise one alone; 0 turns them off.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double ModelSuspicionWeight { get; init; } = 0.5;
+
     /// <summary>How far from all its earlier card-present places a cash-out must be to look like a clone.</summary>
     [Range(1.0, 20000.0)]
     public double SignatureDistanceKm { get; init; } = 200;

@@ -15,6 +15,12 @@ public sealed class EngineCounters
     /// <summary>Cards marked by the counterfeit signature before any report.</summary>
     public long SignatureMarks { get; internal set; }
 
+    /// <summary>Transactions the fraud model scored.</summary>
+    public long Scored { get; internal set; }
+
+    /// <summary>Cards marked suspected compromised by a high model score.</summary>
+    public long ModelMarks { get; internal set; }
+
     /// <summary>Terminal scans run.</summary>
     public long Scans { get; internal set; }
 

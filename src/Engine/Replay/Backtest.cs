@@ -3,15 +3,17 @@ using SkimGuard.Contracts;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Contracts.Validation;
 using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Features;
 using SkimGuard.Engine.Windows;
 
 namespace SkimGuard.Engine.Replay;
 
 /// <summary>
 /// Replays a transaction feed and a report feed in event-time order through the CPP engine with the in-process
-/// store, collecting every alert state and every cards-at-risk list it publishes.
+/// store, collecting every alert state and every cards-at-risk list it publishes; with <c>scoring</c>, every
+/// transaction is scored by the fraud model as the detector would.
 /// </summary>
-public sealed class Backtest(CppOptions options, AtmRegistry registry)
+public sealed class Backtest(CppOptions options, AtmRegistry registry, FraudScoring? scoring = null)
 {
     /// <summary>Runs the replay. <paramref name="observe"/> sees every valid event before the engine does.</summary>
     public async Task<BacktestResult> RunAsync(string transactionsPath, string reportsPath, Action<ReplayEvent>? observe = null,
@@ -22,7 +24,7 @@ public sealed class Backtest(CppOptions options, AtmRegistry registry)
         var reports = new FeedFile<FraudReport>(reportsPath, line => FraudReportReader.Read(line, ReadContext.Internal));
         var sink = new CollectingAlertSink();
         var store = new InProcessWindowStore();
-        var engine = new CompromiseEngine(store, sink, options, registry);
+        var engine = new CompromiseEngine(store, sink, options, registry, scoring);
         var signatureMarked = new HashSet<string>(StringComparer.Ordinal);
         engine.CardMarked += mark =>
         {

@@ -34,4 +34,7 @@ public static class Signals
 
     /// <summary>A cash-out that looks like a cloned card: magstripe or fallback, far from the card's usual places.</summary>
     public const string CounterfeitSignature = "counterfeit_signature";
+
+    /// <summary>A card-present transaction the fraud model scored above its threshold.</summary>
+    public const string ModelScore = "model_score";
 }

@@ -1,0 +1,309 @@
+using SkimGuard.Contracts;
+using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Windows;
+
+namespace SkimGuard.Engine.Features;
+
+/// <summary>
+/// The sliding windows fraud features are computed from, and the computation: per card its recent transactions, per
+/// terminal its daily traffic and the frauds and compromised visitors reported there. Events must come in event-time
+/// order; <see cref="Extract"/> reads only what came before, so a transaction's features never see a later event or a
+/// report not yet received. Training, evaluation, the backtest and the detector all feed events through this one
+/// class, so a model is served exactly the features it was trained on.
+/// </summary>
+public sealed class FeatureWindows
+{
+    /// <summary>How long a card's transactions are kept: the 30-day windows, and reports naming transactions weeks old.</summary>
+    public static readonly TimeSpan CardRetention = TimeSpan.FromDays(45);
+
+    private const long TicksPerHour = TimeSpan.TicksPerHour;
+    private const long TicksPerDay = TimeSpan.TicksPerDay;
+
+    private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _terminalNumbers = new(StringComparer.Ordinal);
+    private readonly List<TerminalWindow> _terminals = [];
+    private readonly HashSet<int> _scratch = [];
+    private int _sweptOnDay;
+
+    /// <summary>Cards with a transaction inside the retention.</summary>
+    public int CardCount => _cards.Count;
+
+    /// <summary>Fills <paramref name="features"/> (in <see cref="FeatureSchema.Names"/> order) for a transaction not yet observed.</summary>
+    public void Extract(Transaction tx, Span<float> features)
+    {
+        if (features.Length != FeatureSchema.Count)
+            throw new ArgumentException($"a feature vector has {FeatureSchema.Count} values, not {features.Length}", nameof(features));
+        var now = tx.Timestamp.UtcTicks;
+        var today = EventDay.Of(tx.Timestamp);
+        var card = _cards.GetValueOrDefault(tx.CardToken);
+        var amount = tx.AmountMinor / 100f;
+        var hour = tx.Timestamp.UtcDateTime.Hour;
+        var foreign = card?.HomeCountry is { } home && !string.Equals(home, tx.Country, StringComparison.Ordinal);
+        var i = 0;
+
+        features[i++] = amount;
+        features[i++] = hour;
+        features[i++] = Flag(hour < 6);
+        features[i++] = Flag(tx.Timestamp.UtcDateTime.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday);
+        features[i++] = Flag(tx.IsCardPresent);
+        features[i++] = Flag(tx.TerminalType == TerminalType.Ecom);
+        features[i++] = Flag(tx.TerminalType == TerminalType.Atm);
+        features[i++] = Flag(tx.EntryMode is EntryMode.Magstripe or EntryMode.Fallback);
+        features[i++] = Flag(tx.EntryMode == EntryMode.Manual);
+        features[i++] = Flag(tx.TxnType == TxnType.Withdrawal);
+        features[i++] = Flag(tx.Approved);
+        features[i++] = Flag(foreign);
+
+        // The card's history, newest first, in one pass.
+        int n1h = 0, n24h = 0, n7d = 0, n30d = 0, foreign24h = 0, magstripe7d = 0;
+        double sum24h = 0, sum7d = 0, sum30d = 0, max30d = 0;
+        int terminals24h = 0, terminals7d = 0;
+        PastTransaction? previousCardPresent = null;
+        _scratch.Clear();
+        var history = card?.Transactions ?? [];
+        for (var k = history.Count - 1; k >= 0; k--)
+        {
+            var past = history[k];
+            var age = now - past.Ticks;
+            if (age > 30 * TicksPerDay)
+                break;
+            if (previousCardPresent is null && past.CardPresent && past.HasLocation)
+                previousCardPresent = past;
+            var pastAmount = past.AmountMinor / 100.0;
+            n30d++;
+            sum30d += pastAmount;
+            max30d = Math.Max(max30d, pastAmount);
+            if (age > 7 * TicksPerDay)
+                continue;
+            n7d++;
+            sum7d += pastAmount;
+            if (past.Magstripe)
+                magstripe7d++;
+            if (_scratch.Add(past.Terminal))
+                terminals7d++;
+            if (age > TicksPerDay)
+                continue;
+            n24h++;
+            sum24h += pastAmount;
+            terminals24h = _scratch.Count;
+            if (past.Foreign)
+                foreign24h++;
+            if (age <= TicksPerHour)
+                n1h++;
+        }
+        features[i++] = n1h;
+        features[i++] = n24h;
+        features[i++] = n7d;
+        features[i++] = n30d;
+        features[i++] = Mean(sum24h, n24h);
+        features[i++] = Mean(sum7d, n7d);
+        features[i++] = Mean(sum30d, n30d);
+        features[i++] = n30d > 0 ? (float)(amount / Math.Max(0.01, sum30d / n30d)) : FeatureSchema.Unknown;
+        features[i++] = n30d > 0 ? (float)(amount / Math.Max(0.01, max30d)) : FeatureSchema.Unknown;
+        features[i++] = terminals24h;
+        features[i++] = terminals7d;
+        features[i++] = foreign24h;
+        features[i++] = magstripe7d;
+        features[i++] = history.Count > 0 ? (float)((now - history[^1].Ticks) / (double)TicksPerHour) : FeatureSchema.Unknown;
+        if (previousCardPresent is { } previous && tx.IsCardPresent && tx.Lat is { } lat && tx.Lon is { } lon)
+        {
+            var km = Geo.DistanceKm(previous.Lat, previous.Lon, lat, lon);
+            var hours = Math.Max((now - previous.Ticks) / (double)TicksPerHour, 1.0 / 60);
+            features[i++] = (float)km;
+            features[i++] = (float)(km / hours);
+        }
+        else
+        {
+            features[i++] = FeatureSchema.Unknown;
+            features[i++] = FeatureSchema.Unknown;
+        }
+        features[i++] = history.Count > 0 ? (float)((now - history[0].Ticks) / (double)TicksPerDay) : FeatureSchema.Unknown;
+        features[i++] = Flag(card?.ReportedAt is not null);
+
+        var terminal = _terminalNumbers.TryGetValue(tx.TerminalId, out var number) ? _terminals[number] : null;
+        var txns7d = terminal?.Transactions.Sum(today, 7) ?? 0;
+        var txns30d = terminal?.Transactions.Sum(today, 30) ?? 0;
+        var frauds7d = terminal?.ReportedFrauds.Sum(today, 7) ?? 0;
+        var frauds30d = terminal?.ReportedFrauds.Sum(today, 30) ?? 0;
+        features[i++] = terminal?.Transactions.Sum(today, 1) ?? 0;
+        features[i++] = txns7d;
+        features[i++] = txns30d;
+        features[i++] = terminal?.ReportedFrauds.Sum(today, 1) ?? 0;
+        features[i++] = frauds7d;
+        features[i++] = frauds30d;
+        features[i++] = frauds7d / (float)Math.Max(1, txns7d);
+        features[i++] = frauds30d / (float)Math.Max(1, txns30d);
+        features[i++] = terminal?.ReportedFrauds.Latest(today) is { } lastReport ? today - lastReport : FeatureSchema.Unknown;
+        features[i++] = terminal?.EarliestFraudReportedSince(now - 30 * TicksPerDay) is { } firstFraud
+            ? (float)((now - firstFraud) / (double)TicksPerDay) : FeatureSchema.Unknown;
+        var delayedEnd = today - FeatureSchema.LabelDelayDays;
+        features[i++] = terminal?.KnownFraudRate(delayedEnd, 1) ?? 0;
+        features[i++] = terminal?.KnownFraudRate(delayedEnd, 7) ?? 0;
+        features[i++] = terminal?.KnownFraudRate(delayedEnd, 30) ?? 0;
+        features[i++] = terminal?.FraudsByTransactionDay.Sum(today - 1, 7) ?? 0;
+        features[i++] = terminal?.KnownFraudRate(today - 1, 7) ?? 0;
+
+        // _scratch holds the terminals of the last 7 days; the point of compromise looks back 30.
+        var maxVisitors = 0;
+        var maxShare = 0f;
+        foreach (var past in history)
+        {
+            if (now - past.Ticks > 30 * TicksPerDay || !past.CardPresent)
+                continue;
+            var visited = _terminals[past.Terminal];
+            var visitors = visited.CompromisedVisitors.Sum(today, 30);
+            if (visitors == 0)
+                continue;
+            maxVisitors = Math.Max(maxVisitors, visitors);
+            maxShare = Math.Max(maxShare, visitors / (float)Math.Max(1, visited.Transactions.Sum(today, 30)));
+        }
+        features[i++] = maxVisitors;
+        features[i++] = maxShare;
+    }
+
+    /// <summary>Adds a transaction to the windows, after its features were extracted.</summary>
+    public void Observe(Transaction tx)
+    {
+        SweepIfNewDay(tx.Timestamp);
+        if (!_cards.TryGetValue(tx.CardToken, out var card))
+            _cards.Add(tx.CardToken, card = new CardWindow(tx.Country));
+        var terminal = TerminalNumber(tx.TerminalId);
+        _terminals[terminal].Transactions.Add(EventDay.Of(tx.Timestamp));
+        card.Add(new PastTransaction(
+            tx.Timestamp.UtcTicks, tx.AmountMinor, terminal, tx.TxnId, tx.IsCardPresent,
+            tx.EntryMode is EntryMode.Magstripe or EntryMode.Fallback,
+            !string.Equals(card.HomeCountry, tx.Country, StringComparison.Ordinal),
+            tx.Lat ?? double.NaN, tx.Lon ?? double.NaN));
+        card.DropBefore(tx.Timestamp.UtcTicks - CardRetention.Ticks);
+    }
+
+    /// <summary>
+    /// Takes in a fraud report at its reported_at: the card is known to be defrauded, each named fraudulent transaction
+    /// counts against its terminal, and (on the card's first report) each terminal the card used in the 30 days before
+    /// its first fraud gains a compromised visitor.
+    /// </summary>
+    public void Observe(FraudReport report)
+    {
+        SweepIfNewDay(report.ReportedAt);
+        if (!_cards.TryGetValue(report.CardToken, out var card))
+            return; // nothing of the card is kept: no transaction to attribute, no terminal to suspect
+        var reportDay = EventDay.Of(report.ReportedAt);
+        foreach (var txnId in report.FraudTxnIds ?? [])
+            if (card.Find(txnId) is { } fraud)
+                _terminals[fraud.Terminal].AddReportedFraud(report.ReportedAt.UtcTicks, fraud.Ticks);
+        if (card.ReportedAt is not null)
+            return;
+        card.ReportedAt = report.ReportedAt;
+        var firstFraud = (report.FirstFraudAt ?? report.ReportedAt).UtcTicks;
+        _scratch.Clear();
+        foreach (var past in card.Transactions)
+            if (past.CardPresent && past.Ticks < firstFraud && firstFraud - past.Ticks <= 30 * TicksPerDay && _scratch.Add(past.Terminal))
+                _terminals[past.Terminal].CompromisedVisitors.Add(reportDay);
+    }
+
+    private int TerminalNumber(string terminalId)
+    {
+        if (!_terminalNumbers.TryGetValue(terminalId, out var number))
+        {
+            number = _terminals.Count;
+            _terminalNumbers.Add(terminalId, number);
+            _terminals.Add(new TerminalWindow());
+        }
+        return number;
+    }
+
+    /// <summary>Once per event day, forgets cards with no transaction inside the retention, so memory follows the window.</summary>
+    private void SweepIfNewDay(DateTimeOffset now)
+    {
+        var today = EventDay.Of(now);
+        if (today <= _sweptOnDay)
+            return;
+        _sweptOnDay = today;
+        var before = now.UtcTicks - CardRetention.Ticks;
+        foreach (var (token, card) in _cards)
+            if (card.Transactions.Count == 0 || card.Transactions[^1].Ticks < before)
+                _cards.Remove(token);
+    }
+
+    private static float Flag(bool value) => value ? 1f : 0f;
+
+    private static float Mean(double sum, int count) => count > 0 ? (float)(sum / count) : FeatureSchema.Unknown;
+
+    private sealed class CardWindow(string homeCountry)
+    {
+        /// <summary>The country of the first transaction seen: where the card is at home.</summary>
+        public string HomeCountry { get; } = homeCountry;
+
+        public List<PastTransaction> Transactions { get; } = [];
+
+        /// <summary>When the first fraud report on the card was received.</summary>
+        public DateTimeOffset? ReportedAt { get; set; }
+
+        public void Add(PastTransaction past)
+        {
+            // Feeds come in event-time order; a rare late transaction is put in its place.
+            var at = Transactions.Count;
+            while (at > 0 && Transactions[at - 1].Ticks > past.Ticks)
+                at--;
+            Transactions.Insert(at, past);
+        }
+
+        public void DropBefore(long ticks)
+        {
+            var stale = 0;
+            while (stale < Transactions.Count && Transactions[stale].Ticks < ticks)
+                stale++;
+            if (stale > 0)
+                Transactions.RemoveRange(0, stale);
+        }
+
+        public PastTransaction? Find(string txnId)
+        {
+            foreach (var past in Transactions)
+                if (string.Equals(past.TxnId, txnId, StringComparison.Ordinal))
+                    return past;
+            return null;
+        }
+    }
+
+    private sealed class TerminalWindow
+    {
+        private readonly Queue<(long ReportedTicks, long FraudTicks)> _recentFrauds = new();
+
+        public DayCounts Transactions { get; } = new();
+        public DayCounts ReportedFrauds { get; } = new();
+        public DayCounts CompromisedVisitors { get; } = new();
+
+        /// <summary>Reported frauds counted on the day the fraudulent transaction happened (as the reports come in).</summary>
+        public DayCounts FraudsByTransactionDay { get; } = new();
+
+        /// <summary>The share of the transactions of the <paramref name="days"/> days ending <paramref name="endDay"/> reported as fraud so far.</summary>
+        public float KnownFraudRate(int endDay, int days) =>
+            FraudsByTransactionDay.Sum(endDay, days) / (float)Math.Max(1, Transactions.Sum(endDay, days));
+
+        public void AddReportedFraud(long reportedTicks, long fraudTicks)
+        {
+            ReportedFrauds.Add((int)(reportedTicks / TicksPerDay));
+            FraudsByTransactionDay.Add((int)(fraudTicks / TicksPerDay));
+            _recentFrauds.Enqueue((reportedTicks, fraudTicks));
+            while (_recentFrauds.Peek().ReportedTicks < reportedTicks - DayCounts.Days * TicksPerDay)
+                _recentFrauds.Dequeue();
+        }
+
+        /// <summary>When the earliest fraud reported since <paramref name="reportedSince"/> happened: how long the terminal's fraud has gone on.</summary>
+        public long? EarliestFraudReportedSince(long reportedSince)
+        {
+            long? earliest = null;
+            foreach (var (reported, fraud) in _recentFrauds)
+                if (reported >= reportedSince && (earliest is null || fraud < earliest))
+                    earliest = fraud;
+            return earliest;
+        }
+    }
+
+    private readonly record struct PastTransaction(
+        long Ticks, long AmountMinor, int Terminal, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon)
+    {
+        public bool HasLocation => !double.IsNaN(Lat) && !double.IsNaN(Lon);
+    }
+}
