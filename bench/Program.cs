@@ -9,6 +9,7 @@ return args.FirstOrDefault() switch
     "detector" => await DetectorBenchmark.RunAsync(args[1..]),
     "ingest" => await IngestBenchmark.RunAsync(args[1..]),
     "alerts" => await AlertsBenchmark.RunAsync(args[1..]),
+    "scoring" => ScoringBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -20,5 +21,6 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- ingest [--batch N] [--batches N] [--parallel N] [--kafka-records N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- alerts [--alerts N] [--cards-per-alert N] [--requests N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- scoring [--cards N] [--days N] [--model FILE]");
     return 2;
 }

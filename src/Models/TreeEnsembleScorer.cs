@@ -13,6 +13,11 @@ public sealed class TreeEnsembleScorer
     private readonly Tree[] _trees;
     private readonly double _bias;
     private readonly PlattCalibrator _calibrator;
+    // Every tree's nodes in one array, and every leaf's weighted value in another, so that a score walks contiguous
+    // memory: a child at or above zero is a node of _nodes, below zero the complement of an index of _leaves.
+    private readonly Node[] _nodes;
+    private readonly double[] _leaves;
+    private readonly int[] _roots;
 
     /// <summary>Takes the trees out of a trained, calibrated FastTree model.</summary>
     public TreeEnsembleScorer(CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> model)
@@ -27,16 +32,51 @@ public sealed class TreeEnsembleScorer
             return new Tree([.. tree.LeftChild], [.. tree.RightChild], [.. tree.NumericalSplitFeatureIndexes], [.. tree.NumericalSplitThresholds],
                 [.. tree.LeafValues], ensemble.TreeWeights[i]);
         })];
+        (_nodes, _leaves, _roots) = Flatten(_trees);
     }
 
-    /// <summary>The model's raw margin: bias plus every tree's leaf value.</summary>
+    /// <summary>The model's raw margin: bias plus every tree's weighted leaf value.</summary>
     public double Margin(ReadOnlySpan<float> features)
     {
         var sum = _bias;
-        foreach (var tree in _trees)
-            sum += tree.Weight * tree.LeafValues[tree.LeafOf(features)];
+        var nodes = _nodes;
+        foreach (var root in _roots)
+        {
+            var at = root;
+            while (at >= 0)
+            {
+                ref readonly var node = ref nodes[at];
+                at = features[node.Feature] <= node.Threshold ? node.Left : node.Right;
+            }
+            sum += _leaves[~at];
+        }
         return sum;
     }
+
+    private static (Node[] Nodes, double[] Leaves, int[] Roots) Flatten(Tree[] trees)
+    {
+        var nodes = new List<Node>();
+        var leaves = new List<double>();
+        var roots = new int[trees.Length];
+        for (var t = 0; t < trees.Length; t++)
+        {
+            var tree = trees[t];
+            int firstNode = nodes.Count, firstLeaf = leaves.Count;
+            leaves.AddRange(tree.LeafValues.Select(v => tree.Weight * v));
+            if (tree.Left.Length == 0)
+            {
+                roots[t] = ~firstLeaf; // a tree of one leaf
+                continue;
+            }
+            int Child(int child) => child >= 0 ? firstNode + child : ~(firstLeaf + ~child);
+            for (var n = 0; n < tree.Left.Length; n++)
+                nodes.Add(new Node(tree.Features[n], tree.Thresholds[n], Child(tree.Left[n]), Child(tree.Right[n])));
+            roots[t] = firstNode;
+        }
+        return ([.. nodes], [.. leaves], roots);
+    }
+
+    private readonly record struct Node(int Feature, float Threshold, int Left, int Right);
 
     /// <summary>The calibrated probability of fraud, as ML.NET's Probability column.</summary>
     public float Score(ReadOnlySpan<float> features) => _calibrator.PredictProbability((float)Margin(features));
@@ -82,17 +122,6 @@ public sealed class TreeEnsembleScorer
         public float[] Thresholds { get; } = thresholds;
         public double[] LeafValues { get; } = leafValues;
         public double Weight { get; } = weight;
-
-        /// <summary>The leaf the vector falls in: a child below zero is the complement of a leaf index.</summary>
-        public int LeafOf(ReadOnlySpan<float> vector)
-        {
-            if (Left.Length == 0)
-                return 0;
-            var node = 0;
-            while (node >= 0)
-                node = vector[Features[node]] <= Thresholds[node] ? Left[node] : Right[node];
-            return ~node;
-        }
 
         /// <summary>The mean leaf value under a node (unweighted by rows: the trees keep no counts), or a leaf's value.</summary>
         public double MeanOf(int node) => node < 0 ? LeafValues[~node] : _means[node];
