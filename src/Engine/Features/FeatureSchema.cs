@@ -7,7 +7,7 @@ namespace SkimGuard.Engine.Features;
 public static class FeatureSchema
 {
     /// <summary>Raised whenever a feature is added, removed, reordered or computed differently.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The features, in vector order. <see cref="FeatureWindows.Extract"/> fills them in this order.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -19,6 +19,8 @@ public static class FeatureSchema
         "card_txns_1h", "card_txns_24h", "card_txns_7d", "card_txns_30d",
         "card_mean_amount_24h", "card_mean_amount_7d", "card_mean_amount_30d",
         "amount_to_card_mean_30d", "amount_to_card_max_30d",
+        // Against the card's habits before the last week, which a fraud spree of the last days cannot have inflated.
+        "amount_to_card_mean_before_last_week", "card_large_txns_7d",
         "card_terminals_24h", "card_terminals_7d", "card_foreign_txns_24h", "card_magstripe_txns_7d",
         "hours_since_previous_txn", "km_from_previous_card_present", "kmh_from_previous_card_present",
         "card_history_days", "card_reported_fraud",

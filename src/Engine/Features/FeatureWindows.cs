@@ -17,6 +17,9 @@ public sealed class FeatureWindows
     public static readonly TimeSpan CardRetention = TimeSpan.FromDays(45);
 
     private const long TicksPerHour = TimeSpan.TicksPerHour;
+
+    /// <summary>A transaction this many times the card's earlier mean counts as large against its habit.</summary>
+    private const double LargeAgainstHabit = 3;
     private const long TicksPerDay = TimeSpan.TicksPerDay;
 
     private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
@@ -100,6 +103,26 @@ public sealed class FeatureWindows
         features[i++] = Mean(sum30d, n30d);
         features[i++] = n30d > 0 ? (float)(amount / Math.Max(0.01, sum30d / n30d)) : FeatureSchema.Unknown;
         features[i++] = n30d > 0 ? (float)(amount / Math.Max(0.01, max30d)) : FeatureSchema.Unknown;
+        // The card's habits from 7 to 30 days ago, and how many of its last week's transactions dwarfed them.
+        double olderSum = 0;
+        var olderCount = 0;
+        foreach (var past in history)
+        {
+            var age = now - past.Ticks;
+            if (age <= 30 * TicksPerDay && age > 7 * TicksPerDay)
+            {
+                olderSum += past.AmountMinor / 100.0;
+                olderCount++;
+            }
+        }
+        var olderMean = olderCount > 0 ? olderSum / olderCount : double.NaN;
+        var large7d = 0;
+        if (olderCount > 0)
+            for (var k = history.Count - 1; k >= 0 && now - history[k].Ticks <= 7 * TicksPerDay; k--)
+                if (history[k].AmountMinor / 100.0 > LargeAgainstHabit * olderMean)
+                    large7d++;
+        features[i++] = olderCount > 0 ? (float)(amount / Math.Max(0.01, olderMean)) : FeatureSchema.Unknown;
+        features[i++] = large7d;
         features[i++] = terminals24h;
         features[i++] = terminals7d;
         features[i++] = foreign24h;
