@@ -83,7 +83,7 @@ public sealed class DetectorOptions
 
     /// <summary>
     /// Optional fraud model (models/NAME.zip) scoring every transaction; replaced without a restart when the file
-    /// changes. Needs Store=memory for now: its feature windows live in the process and would not survive a restart.
+    /// changes. Its feature windows live in the window store (Redis: shared by the replicas, committed with each batch).
     /// </summary>
     public string? ModelPath { get; set; }
 
@@ -117,8 +117,6 @@ public sealed class DetectorOptions
         Require(MaxRetryBackoffMs is >= 100 and <= 600_000, "Detector:MaxRetryBackoffMs must be from 100 to 600000");
         Require(AtmRegistryPath is null || File.Exists(AtmRegistryPath), $"Detector:AtmRegistryPath '{AtmRegistryPath}' does not exist");
         Require(string.IsNullOrEmpty(ModelPath) || File.Exists(ModelPath), $"Detector:ModelPath '{ModelPath}' does not exist");
-        Require(string.IsNullOrEmpty(ModelPath) || Store == "memory",
-            "Detector:ModelPath needs Detector:Store=memory (the model's feature windows are kept in the process, not yet in Redis)");
         Require(ModelPollSeconds is >= 1 and <= 3600, "Detector:ModelPollSeconds must be from 1 to 3600");
         var engineProblems = new List<ValidationResult>();
         Validator.TryValidateObject(Engine, new ValidationContext(Engine), engineProblems, validateAllProperties: true);

@@ -4,6 +4,7 @@ using SkimGuard.Contracts.Json;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Detector.Redis;
 using SkimGuard.Engine.Cpp;
+using SkimGuard.Engine.Features;
 using SkimGuard.Engine.Replay;
 using SkimGuard.Engine.Windows;
 using SkimGuard.Simulator;
@@ -31,14 +32,55 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
         Assert.Equal(inProcess.CardsAtRisk, inRedis.CardsAtRisk);
     }
 
-    private static async Task<Outputs> RunAsync(EventList events, IWindowStore store)
+    [Fact]
+    public async Task FraudFeaturesKeptInRedisAreTheInProcessFeaturesForEveryTransaction()
+    {
+        var options = new SimulationOptions { Cards = 2000, Days = 40, Skimmers = 3, Seed = 23, Atms = 150 };
+        var events = new EventList();
+        new Simulation(options).Run(events);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+
+        var inProcessModel = new RecordingModel();
+        var inProcess = await RunAsync(events, new InProcessWindowStore(), new FraudScoring(() => inProcessModel));
+        var redisModel = new RecordingModel();
+        var inRedis = await RunAsync(events, new RedisWindowStore(connection, new RedisKeys($"feq-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)),
+            new FraudScoring(() => redisModel));
+
+        Assert.Equal(events.Items.Count(e => e.Transaction is not null), inProcessModel.Vectors.Count);
+        Assert.Equal(inProcessModel.Vectors.Count, redisModel.Vectors.Count);
+        foreach (var (call, vector) in inProcessModel.Vectors)
+            Assert.True(vector.SequenceEqual(redisModel.Vectors[call]), $"transaction #{call} scored: " + string.Join(", ",
+                Enumerable.Range(0, vector.Length).Where(i => vector[i] != redisModel.Vectors[call][i]).Select(i => $"{FeatureSchema.Names[i]} {vector[i]} in process, {redisModel.Vectors[call][i]} in Redis")));
+        // The model's marks (big card-present amounts) feed the engine the same way on both stores.
+        Assert.NotEmpty(inProcess.Alerts);
+        Assert.Equal(inProcess.Alerts, inRedis.Alerts);
+        Assert.Equal(inProcess.CardsAtRisk, inRedis.CardsAtRisk);
+    }
+
+    private static async Task<Outputs> RunAsync(EventList events, IWindowStore store, FraudScoring? scoring = null)
     {
         var sink = new Outputs();
-        var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty);
+        var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty, scoring);
         foreach (var batch in events.Items.Chunk(500))
             await engine.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
         await engine.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
         return sink;
+    }
+
+    /// <summary>Keeps every feature vector it is asked to score, by call number, and calls a large amount fraud so that model marks happen.</summary>
+    private sealed class RecordingModel : ITransactionScorer
+    {
+        private static readonly int Amount = FeatureSchema.Names.ToList().IndexOf("amount");
+
+        public Dictionary<string, float[]> Vectors { get; } = new(StringComparer.Ordinal);
+        public string Version => "recording";
+        private int _count;
+
+        public float Score(ReadOnlySpan<float> features)
+        {
+            Vectors[$"{_count++}"] = features.ToArray();
+            return features[Amount] > 15_000 ? 0.95f : 0.01f;
+        }
     }
 
     private sealed class EventList : ISimulationSink

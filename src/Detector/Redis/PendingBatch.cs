@@ -1,3 +1,4 @@
+using StackExchange.Redis;
 using SkimGuard.Contracts;
 using SkimGuard.Engine.Cpp;
 using SkimGuard.Engine.Windows;
@@ -25,6 +26,8 @@ internal sealed class PendingBatch
     public Dictionary<string, AtmAlert> Alerts { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string Alert, string Bank), HashSet<string>> CardsSent { get; } = [];
     public Dictionary<string, RescanEntry?> Rescans { get; } = new(StringComparer.Ordinal);
+    public Engine.Features.FeatureChanges? Features { get; set; }
+    public List<(RedisKey Key, RedisValue Field)> StaleFeatureFields { get; } = [];
 
     /// <summary>Adds a weight change of a mark (in millionths) to the batch's base-rate deltas.</summary>
     public void MoveWeight(CompromiseMark mark, int sign)

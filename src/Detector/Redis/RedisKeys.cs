@@ -19,6 +19,12 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>A card's visits: a sorted set scored by time.</summary>
     public RedisKey CardVisits(string token) => $"{prefix}:{{c:{token}}}:v";
 
+    /// <summary>A card's fraud-feature windows: its recent transactions, home country and first report.</summary>
+    public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
+
+    /// <summary>A terminal's fraud-feature windows: day counts (field: kind and day) and reported frauds.</summary>
+    public RedisKey FeatureTerminal(string terminalId) => $"{prefix}:{{t:{terminalId}}}:f";
+
     /// <summary>A terminal's hash: its type and location.</summary>
     public RedisKey Terminal(string terminalId) => $"{prefix}:{{t:{terminalId}}}";
 

@@ -17,8 +17,9 @@ namespace SkimGuard.Detector.Redis;
 /// batch left it, so reading the batch again repeats it exactly; a crash cannot leave half a batch behind.
 /// Every key expires: state with the retention, applied-event keys with the dedupe window, counted from the last write
 /// in wall-clock time (event time may be years old in a replay); expiry in event time is applied on read.
+/// It keeps the fraud features' windows too (RedisWindowStore.Features.cs), committed with the same batch.
 /// </summary>
-public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
+public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
 {
     // Members of visits and day sets join fields with the unit separator: ids are refused if they hold control characters.
     private const char Separator = '\u001f';
@@ -150,6 +151,8 @@ public sealed class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys key
             writes.Add(transaction.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
             writes.Add(transaction.KeyExpireAsync(key, retention));
         }
+        if (batch.Features is { } features)
+            WriteFeatures(transaction, features, batch.StaleFeatureFields, writes);
         foreach (var (day, hashes) in batch.Applied)
         {
             var key = keys.Applied(day);

@@ -33,6 +33,10 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     public async ValueTask<BatchOutcome> ProcessBatchAsync(IReadOnlyList<ReplayEvent> events, DateTimeOffset? rescansDueBy = null, CancellationToken cancellationToken = default)
     {
         await store.BeginBatchAsync([.. events.Select(e => (e.Key, e.Time))], cancellationToken);
+        // A store that keeps the fraud features' windows (Redis) loads them for the batch and commits them with it.
+        var featureStore = scoring is null ? null : store as Features.IFeatureStore;
+        if (featureStore is not null)
+            await scoring!.BeginBatchAsync(events, featureStore, cancellationToken);
         var outcome = new BatchOutcome();
         foreach (var e in events)
         {
@@ -50,6 +54,8 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         }
         if (rescansDueBy is { } dueBy)
             await FlushRescansAsync(dueBy, cancellationToken);
+        if (featureStore is not null)
+            scoring!.EndBatch(featureStore);
         await sink.FlushAsync(cancellationToken);
         await store.CommitBatchAsync(cancellationToken);
         return outcome;

@@ -16,6 +16,9 @@ public sealed class FeatureWindows
     /// <summary>How long a card's transactions are kept: the 30-day windows, and reports naming transactions weeks old.</summary>
     public static readonly TimeSpan CardRetention = TimeSpan.FromDays(45);
 
+    /// <summary>Days of a terminal's counts kept: longer than every window that reads them.</summary>
+    public const int TerminalDaysKept = DayCounts.Days;
+
     private const long TicksPerHour = TimeSpan.TicksPerHour;
 
     /// <summary>A transaction this many times the card's earlier mean counts as large against its habit.</summary>
@@ -25,6 +28,8 @@ public sealed class FeatureWindows
     private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _terminalNumbers = new(StringComparer.Ordinal);
     private readonly List<TerminalWindow> _terminals = [];
+    private readonly List<string> _terminalIds = [];
+    private FeatureChanges? _changes;
     private readonly HashSet<int> _scratch = [];
     private int _sweptOnDay;
 
@@ -192,6 +197,8 @@ public sealed class FeatureWindows
             _cards.Add(tx.CardToken, card = new CardWindow(tx.Country));
         var terminal = TerminalNumber(tx.TerminalId);
         _terminals[terminal].Transactions.Add(EventDay.Of(tx.Timestamp));
+        _changes?.TerminalCounts.Add((tx.TerminalId, TerminalCount.Transactions, EventDay.Of(tx.Timestamp)));
+        _changes?.Cards.Add(tx.CardToken);
         card.Add(new PastTransaction(
             tx.Timestamp.UtcTicks, tx.AmountMinor, terminal, tx.TxnId, tx.IsCardPresent,
             tx.EntryMode is EntryMode.Magstripe or EntryMode.Fallback,
@@ -213,16 +220,88 @@ public sealed class FeatureWindows
         var reportDay = EventDay.Of(report.ReportedAt);
         foreach (var txnId in report.FraudTxnIds ?? [])
             if (card.Find(txnId) is { } fraud)
+            {
                 _terminals[fraud.Terminal].AddReportedFraud(report.ReportedAt.UtcTicks, fraud.Ticks);
+                var terminalId = _terminalIds[fraud.Terminal];
+                _changes?.TerminalFrauds.Add((terminalId, report.ReportedAt.UtcTicks, fraud.Ticks));
+                _changes?.TerminalCounts.Add((terminalId, TerminalCount.ReportedFrauds, reportDay));
+                _changes?.TerminalCounts.Add((terminalId, TerminalCount.FraudsByTransactionDay, (int)(fraud.Ticks / TicksPerDay)));
+            }
         if (card.ReportedAt is not null)
             return;
         card.ReportedAt = report.ReportedAt;
+        _changes?.Reported[report.CardToken] = report.ReportedAt;
         var firstFraud = (report.FirstFraudAt ?? report.ReportedAt).UtcTicks;
         _scratch.Clear();
         foreach (var past in card.Transactions)
             if (past.CardPresent && past.Ticks < firstFraud && firstFraud - past.Ticks <= 30 * TicksPerDay && _scratch.Add(past.Terminal))
+            {
                 _terminals[past.Terminal].CompromisedVisitors.Add(reportDay);
+                _changes?.TerminalCounts.Add((_terminalIds[past.Terminal], TerminalCount.CompromisedVisitors, reportDay));
+            }
     }
+
+    /// <summary>
+    /// Starts recording every change (for a store that keeps the windows outside the process, such as Redis): what
+    /// <see cref="TakeChanges"/> returns is what the events since have changed.
+    /// </summary>
+    public void TrackChanges() => _changes ??= new FeatureChanges();
+
+    /// <summary>The changes recorded since the last call, and a fresh record.</summary>
+    public FeatureChanges TakeChanges()
+    {
+        var changes = _changes ?? new FeatureChanges();
+        _changes = new FeatureChanges();
+        foreach (var token in changes.Cards)
+            if (_cards.TryGetValue(token, out var card))
+                changes.CardStates[token] = ExportCard(card);
+        return changes;
+    }
+
+    /// <summary>Forgets everything held in the process (the store outside it keeps the state).</summary>
+    public void Clear()
+    {
+        _cards.Clear();
+        _terminalNumbers.Clear();
+        _terminals.Clear();
+        _terminalIds.Clear();
+        _changes = _changes is null ? null : new FeatureChanges();
+    }
+
+    /// <summary>Takes in cards' and terminals' state as a store kept it, replacing what the process held of them.</summary>
+    public void Load(IReadOnlyDictionary<string, CardFeatureState> cards, IReadOnlyDictionary<string, TerminalFeatureState> terminals)
+    {
+        foreach (var (terminalId, state) in terminals)
+        {
+            var window = new TerminalWindow();
+            foreach (var (kind, day, count) in state.Counts)
+                window.Counts(kind).Add(day, count);
+            foreach (var (reported, fraud) in state.Frauds)
+                window.RestoreFraud(reported, fraud);
+            if (_terminalNumbers.TryGetValue(terminalId, out var number))
+                _terminals[number] = window;
+            else
+            {
+                TerminalNumber(terminalId);
+                _terminals[^1] = window;
+            }
+        }
+        foreach (var (token, state) in cards)
+        {
+            var card = new CardWindow(state.HomeCountry) { ReportedAt = state.ReportedAt };
+            foreach (var t in state.Transactions)
+                card.Transactions.Add(new PastTransaction(t.Ticks, t.AmountMinor, TerminalNumber(t.TerminalId), t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon));
+            _cards[token] = card;
+        }
+    }
+
+    /// <summary>The terminals a card state's card-present transactions of the 30 days before <paramref name="now"/> used: whose windows its features read.</summary>
+    public static IEnumerable<string> TerminalsVisited(CardFeatureState card, DateTimeOffset now) =>
+        card.Transactions.Where(t => t.CardPresent && now.UtcTicks - t.Ticks <= 45 * TicksPerDay).Select(t => t.TerminalId).Distinct(StringComparer.Ordinal);
+
+    private CardFeatureState ExportCard(CardWindow card) => new(card.HomeCountry,
+        [.. card.Transactions.Select(t => new FeatureTransaction(t.Ticks, t.AmountMinor, _terminalIds[t.Terminal], t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon))],
+        card.ReportedAt);
 
     private int TerminalNumber(string terminalId)
     {
@@ -231,6 +310,7 @@ public sealed class FeatureWindows
             number = _terminals.Count;
             _terminalNumbers.Add(terminalId, number);
             _terminals.Add(new TerminalWindow());
+            _terminalIds.Add(terminalId);
         }
         return number;
     }
@@ -303,6 +383,17 @@ public sealed class FeatureWindows
         /// <summary>The share of the transactions of the <paramref name="days"/> days ending <paramref name="endDay"/> reported as fraud so far.</summary>
         public float KnownFraudRate(int endDay, int days) =>
             FraudsByTransactionDay.Sum(endDay, days) / (float)Math.Max(1, Transactions.Sum(endDay, days));
+
+        public DayCounts Counts(TerminalCount kind) => kind switch
+        {
+            TerminalCount.Transactions => Transactions,
+            TerminalCount.ReportedFrauds => ReportedFrauds,
+            TerminalCount.FraudsByTransactionDay => FraudsByTransactionDay,
+            _ => CompromisedVisitors,
+        };
+
+        /// <summary>Takes back a reported fraud kept by a store; its counts come back with the day counts.</summary>
+        public void RestoreFraud(long reportedTicks, long fraudTicks) => _recentFrauds.Enqueue((reportedTicks, fraudTicks));
 
         public void AddReportedFraud(long reportedTicks, long fraudTicks)
         {

@@ -37,4 +37,26 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
 
     /// <summary>Takes in a fraud report at its reported_at.</summary>
     public void Observe(FraudReport report) => Windows.Observe(report);
+
+    /// <summary>
+    /// Before a batch, with a store that keeps the feature windows: forgets what the process held (another replica may
+    /// have changed it since) and loads the state of the batch's cards, of their terminals and of the batch's
+    /// terminals. Two round trips: the cards name the terminals their features read.
+    /// </summary>
+    public async ValueTask BeginBatchAsync(IReadOnlyList<Replay.ReplayEvent> events, IFeatureStore store, CancellationToken cancellationToken = default)
+    {
+        Windows.TrackChanges();
+        Windows.Clear();
+        var cardTokens = events.Select(e => e.Transaction?.CardToken ?? e.Report!.CardToken).ToHashSet(StringComparer.Ordinal);
+        var cards = await store.GetFeatureCardsAsync(cardTokens, cancellationToken);
+        var latest = events.Count > 0 ? events.Max(e => e.Time) : DateTimeOffset.MinValue;
+        var terminalIds = events.Where(e => e.Transaction is not null).Select(e => e.Transaction!.TerminalId)
+            .Concat(cards.Values.SelectMany(card => FeatureWindows.TerminalsVisited(card, latest)))
+            .ToHashSet(StringComparer.Ordinal);
+        var terminals = await store.GetFeatureTerminalsAsync(terminalIds, cancellationToken);
+        Windows.Load(cards, terminals);
+    }
+
+    /// <summary>After a batch's events: hands their changes to the store, to be committed with the batch.</summary>
+    public void EndBatch(IFeatureStore store) => store.SaveFeatureChanges(Windows.TakeChanges());
 }

@@ -1,0 +1,82 @@
+namespace SkimGuard.Engine.Features;
+
+/// <summary>The day counts a terminal's feature windows keep.</summary>
+public enum TerminalCount
+{
+    /// <summary>Transactions, by the day they happened.</summary>
+    Transactions,
+
+    /// <summary>Frauds reported there, by the day the report was received.</summary>
+    ReportedFrauds,
+
+    /// <summary>Frauds reported there, by the day the fraudulent transaction happened.</summary>
+    FraudsByTransactionDay,
+
+    /// <summary>Cards reported defrauded that had visited it, by the day the report was received.</summary>
+    CompromisedVisitors,
+}
+
+/// <summary>One card's feature windows as a store keeps them.</summary>
+/// <param name="HomeCountry">The country of the card's first transaction.</param>
+/// <param name="Transactions">Its transactions inside the retention, oldest first.</param>
+/// <param name="ReportedAt">When its first fraud report was received.</param>
+public sealed record CardFeatureState(string HomeCountry, IReadOnlyList<FeatureTransaction> Transactions, DateTimeOffset? ReportedAt);
+
+/// <summary>A past transaction as the card's windows keep it.</summary>
+/// <param name="Ticks">When (UTC ticks).</param>
+/// <param name="AmountMinor">Amount in minor units.</param>
+/// <param name="TerminalId">Where.</param>
+/// <param name="TxnId">The bank's id, to find it when a report names it.</param>
+/// <param name="CardPresent">Read at a terminal.</param>
+/// <param name="Magstripe">Magstripe or fallback.</param>
+/// <param name="Foreign">Outside the card's home country.</param>
+/// <param name="Lat">Latitude, NaN when unknown.</param>
+/// <param name="Lon">Longitude, NaN when unknown.</param>
+public readonly record struct FeatureTransaction(
+    long Ticks, long AmountMinor, string TerminalId, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon);
+
+/// <summary>One terminal's feature windows as a store keeps them.</summary>
+/// <param name="Counts">Day counts of each kind.</param>
+/// <param name="Frauds">Reported frauds: when each report was received and when its fraud happened (UTC ticks).</param>
+public sealed record TerminalFeatureState(IReadOnlyList<(TerminalCount Kind, int Day, int Count)> Counts, IReadOnlyList<(long Reported, long Fraud)> Frauds);
+
+/// <summary>
+/// What a batch of events changed in the feature windows: whole card states (a card's transactions come from one
+/// partition, so one replica writes them), and increments for terminals (which every replica touches).
+/// </summary>
+public sealed class FeatureChanges
+{
+    /// <summary>Cards whose transactions changed.</summary>
+    public HashSet<string> Cards { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The new state of each changed card (filled by <see cref="FeatureWindows.TakeChanges"/>).</summary>
+    public Dictionary<string, CardFeatureState> CardStates { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Cards reported for the first time, and when.</summary>
+    public Dictionary<string, DateTimeOffset> Reported { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>One more of a kind on a terminal's day, once per entry.</summary>
+    public List<(string Terminal, TerminalCount Kind, int Day)> TerminalCounts { get; } = [];
+
+    /// <summary>Reported frauds to remember on a terminal.</summary>
+    public List<(string Terminal, long Reported, long Fraud)> TerminalFrauds { get; } = [];
+
+    /// <summary>True when nothing changed.</summary>
+    public bool IsEmpty => Cards.Count == 0 && Reported.Count == 0 && TerminalCounts.Count == 0 && TerminalFrauds.Count == 0;
+}
+
+/// <summary>
+/// A window store that also keeps the fraud features' windows (the Redis store): the scoring loads the state a batch
+/// needs at its start and hands back the batch's changes, which the store commits with the batch's other writes.
+/// </summary>
+public interface IFeatureStore
+{
+    /// <summary>The feature state of these cards (cards never seen are absent).</summary>
+    ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default);
+
+    /// <summary>The feature state of these terminals (terminals never seen are absent).</summary>
+    ValueTask<IReadOnlyDictionary<string, TerminalFeatureState>> GetFeatureTerminalsAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Holds the batch's feature changes for the batch's commit.</summary>
+    void SaveFeatureChanges(FeatureChanges changes);
+}
