@@ -41,14 +41,17 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
     [Fact]
     public async Task ADetectorKilledHardThreeTimesMidStreamEndsWithTheUninterruptedResultAndNoDuplicateAlert()
     {
+        // It scores with the default model, so the fraud features' windows in Redis go through the kills too, and the
+        // model's version must be on every alert.
         var feeds = Feeds.SimulatedTown;
         var topics = TopicSet.New();
         await feeds.ProduceAsync(kafka.BootstrapServers, topics);
-        var expected = await feeds.BacktestAsync();
+        var expected = await feeds.BacktestAsync(Feeds.DefaultModel);
         var settings = topics.Environment().Concat(
         [
             ("Detector__BootstrapServers", kafka.BootstrapServers), ("Detector__GroupId", topics.Prefix), ("Detector__Redis", redis.Server.ConnectionString),
             ("Detector__RedisKeyPrefix", topics.Prefix), ("Detector__SessionTimeoutMs", "6000"), ("Detector__BatchSize", "300"),
+            ("Detector__ModelPath", Feeds.DefaultModel),
         ]).ToList();
 
         // Each run is killed once it has applied a sixth of the events anew: somewhere inside a batch, before or after
@@ -70,10 +73,64 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         Assert.True(reread > 0, "no run re-read an event applied before a kill: the test did not exercise a replay");
         var actual = Outcome.Read(kafka.BootstrapServers, topics);
 
+        var version = Models.FraudModel.Load(Feeds.DefaultModel).Version;
+        Assert.All(actual.Alerts.Values, json => Assert.Contains($"\"model_version\":\"{version}\"", json, StringComparison.Ordinal));
         Assert.Equal(expected.Alerts.Keys.Order(), actual.Alerts.Keys.Order());
         foreach (var (alertId, json) in expected.Alerts)
             Assert.True(json == actual.Alerts[alertId], $"alert {alertId}\nexpected {json}\nactual   {actual.Alerts[alertId]}");
         Assert.Equal(expected.CardsAtRisk.Order(), actual.CardsAtRisk.Order());
+    }
+
+    [Fact]
+    public async Task AModelFileReplacedMidStreamIsTakenUpWithoutARestartOrALostMessage()
+    {
+        var feeds = Feeds.SimulatedTown;
+        var topics = TopicSet.New();
+        var modelPath = Path.Combine(Path.GetTempPath(), $"{topics.Prefix}-model.zip");
+        File.Copy(Feeds.DefaultModel, modelPath);
+        var before = Models.FraudModel.Load(modelPath).Version;
+        // The same trees in a file that differs (its metadata's training time): a new version that must score alike.
+        var replacement = modelPath + ".next";
+        File.Copy(Feeds.DefaultModel, replacement);
+        RewriteTrainedAt(replacement);
+        await feeds.ProduceAsync(kafka.BootstrapServers, topics);
+        var expected = await feeds.BacktestAsync(Feeds.DefaultModel);
+
+        string after;
+        await using (var detector = await InProcessDetector.StartAsync(o =>
+        {
+            Configure(o, topics);
+            o.ModelPath = modelPath;
+            o.ModelPollSeconds = 1;
+        }))
+        {
+            Assert.Equal(1, detector.Metrics.Model.WithLabels(before).Value);
+            await Wait.UntilAsync(() => detector.Handled >= feeds.Count / 3, Patience, "a third of the events", () => detector.ToString());
+            File.Move(replacement, modelPath, overwrite: true);
+            after = Models.FraudModel.Load(modelPath).Version;
+            await Wait.UntilAsync(() => detector.Metrics.Model.WithLabels(after).Value == 1, Patience, "the new model", () => detector.ToString());
+            await Wait.UntilAsync(() => detector.Handled == feeds.Count && detector.CaughtUp, Patience, "every event applied", () => detector.ToString());
+            Assert.Equal(0, detector.Metrics.Model.WithLabels(before).Value);
+            Assert.Equal(0, detector.Rejected);
+        }
+        File.Delete(modelPath);
+        var actual = Outcome.Read(kafka.BootstrapServers, topics);
+
+        Assert.NotEqual(before, after);
+        Assert.Equal(expected.Alerts.Keys.Order(), actual.Alerts.Keys.Order());
+        Assert.Equal(expected.CardsAtRisk.Order(), actual.CardsAtRisk.Order());
+    }
+
+    private static void RewriteTrainedAt(string path)
+    {
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update);
+        var entry = zip.GetEntry(Models.FraudModel.MetadataEntry)!;
+        string json;
+        using (var reader = new StreamReader(entry.Open()))
+            json = reader.ReadToEnd();
+        entry.Delete();
+        using var writer = new StreamWriter(zip.CreateEntry(Models.FraudModel.MetadataEntry).Open());
+        writer.Write(System.Text.RegularExpressions.Regex.Replace(json, "\"trained_at\": \"[^\"]*\"", "\"trained_at\": \"2026-01-01T00:00:00+00:00\""));
     }
 
     [Fact]

@@ -33,11 +33,19 @@ internal sealed class Feeds : ISimulationSink
 
     public void FraudReport(FraudReport report) => Reports.Add(report);
 
-    /// <summary>What `skimguard backtest` finds in these feeds: the engine over the in-process store, in merged event-time order.</summary>
-    public async Task<Outcome> BacktestAsync()
+    /// <summary>The default fraud model, copied beside the tests.</summary>
+    public static string DefaultModel => Path.Combine(AppContext.BaseDirectory, "models", "default.zip");
+
+    /// <summary>
+    /// What `skimguard backtest` finds in these feeds: the engine over the in-process store, in merged event-time order,
+    /// scoring with <paramref name="modelPath"/> when given.
+    /// </summary>
+    public async Task<Outcome> BacktestAsync(string? modelPath = null)
     {
         var sink = new OutcomeSink();
-        var engine = new CompromiseEngine(new InProcessWindowStore(), sink, new CppOptions(), AtmRegistry.Empty);
+        var model = modelPath is null ? null : Models.FraudModel.Load(modelPath);
+        var scoring = model is null ? null : new Engine.Features.FraudScoring(() => model);
+        var engine = new CompromiseEngine(new InProcessWindowStore(), sink, new CppOptions(), AtmRegistry.Empty, scoring);
         foreach (var e in EventTimeMerge.Merge(Transactions.Select(ReplayEvent.Of), Reports.Select(ReplayEvent.Of)))
         {
             if (e.Transaction is { } tx)
