@@ -35,6 +35,7 @@ internal static partial class DetectorBenchmark
         var fetchWaitMs = Args.Int(args, "--fetch-wait-ms", new DetectorOptions().FetchWaitMaxMs);
         var batchWaitMs = Args.Int(args, "--batch-wait-ms", new DetectorOptions().BatchWaitMs);
         var report = Args.Text(args, "--report", "docs/benchmarks/detector.md");
+        var modelPath = Args.Text(args, "--model", "models/default.zip");
 
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
         var feeds = new MessageFeeds();
@@ -54,6 +55,11 @@ internal static partial class DetectorBenchmark
         await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var redisAlone = await WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"alone-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize);
         Console.Error.WriteLine($"without Kafka, Redis store {redisAlone:N0}/s");
+        var model = SkimGuard.Models.FraudModel.Load(modelPath);
+        var memoryScoring = await WithoutKafkaAsync(new InProcessWindowStore(), feeds, batchSize, model);
+        Console.Error.WriteLine($"without Kafka, in-process store, scoring {memoryScoring:N0}/s");
+        var redisScoring = await WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"scored-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize, model);
+        Console.Error.WriteLine($"without Kafka, Redis store, scoring {redisScoring:N0}/s");
         var bareRedis = await BareRedisAsync(redis.ConnectionString, feeds, batchSize);
         Console.Error.WriteLine($"bare StackExchange.Redis loop {bareRedis:N0}/s");
         var withRedis = await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds);
@@ -72,7 +78,7 @@ internal static partial class DetectorBenchmark
             "librdkafka's mock cluster and redis-server (AOF, appendfsync everysec) on loopback, all in one run on the same topic data:",
             "",
             "```",
-            $"dotnet run -c Release --project bench -- detector --cards {cards} --days {days} --batch {batchSize} --fetch-wait-ms {fetchWaitMs} --batch-wait-ms {batchWaitMs}",
+            $"dotnet run -c Release --project bench -- detector --cards {cards} --days {days} --batch {batchSize} --fetch-wait-ms {fetchWaitMs} --batch-wait-ms {batchWaitMs} --model {modelPath}",
             "```",
             "",
             $"Data: a simulated town of {cards:N0} cards over {days} days: {feeds.Transactions.Count:N0} transactions and {feeds.Reports.Count:N0} reports",
@@ -86,6 +92,8 @@ internal static partial class DetectorBenchmark
             $"| **detector, Redis store** | **{withRedis.Rate:N0}** | {withRedis.Rate / bareRedis:P0} of the bare Redis loop (goal >= 50,000/s and >= 80 %) |",
             $"| the detector's batch path without Kafka (decode, engine, store commit), in-process store | {memoryAlone:N0} | |",
             $"| the detector's batch path without Kafka, Redis store | {redisAlone:N0} | {redisAlone / bareRedis:P0} of the bare Redis loop |",
+            $"| the batch path without Kafka, in-process store, scoring every transaction with `{model.Version}` | {memoryScoring:N0} | {memoryScoring / memoryAlone:P0} of the same without a model |",
+            $"| the batch path without Kafka, Redis store (feature windows in Redis too), scoring every transaction | {redisScoring:N0} | {redisScoring / redisAlone:P0} of the same without a model |",
             "",
             $"Per-event latency, Kafka timestamp to the commit of its batch, producer paced at {paced:N0} transactions/s (70 % of the Redis",
             $"detector's rate), Detector:FetchWaitMaxMs {fetchWaitMs}, Detector:BatchWaitMs {batchWaitMs}, after 5 s of warm-up, over 15 s, read from the detector's own latency histogram",
@@ -194,9 +202,10 @@ internal static partial class DetectorBenchmark
     /// What the detector does with a batch once Kafka has handed it over, fed from memory: validate each message, then
     /// one engine batch (store read-ahead, events, commit). Shows the detector's own capacity beside Kafka's.
     /// </summary>
-    private static async Task<double> WithoutKafkaAsync(IWindowStore store, MessageFeeds feeds, int batchSize)
+    private static async Task<double> WithoutKafkaAsync(IWindowStore store, MessageFeeds feeds, int batchSize, SkimGuard.Models.FraudModel? model = null)
     {
-        var engine = new CompromiseEngine(store, new NoSink(), new CppOptions(), SkimGuard.Contracts.Registry.AtmRegistry.Empty);
+        var scoring = model is null ? null : new SkimGuard.Engine.Features.FraudScoring(() => model);
+        var engine = new CompromiseEngine(store, new NoSink(), new CppOptions(), SkimGuard.Contracts.Registry.AtmRegistry.Empty, scoring);
         var clock = Stopwatch.StartNew();
         foreach (var batch in feeds.Transactions.Chunk(batchSize))
         {

@@ -19,10 +19,10 @@ public sealed class FeatureWindows
     /// <summary>Days of a terminal's counts kept: longer than every window that reads them.</summary>
     public const int TerminalDaysKept = DayCounts.Days;
 
-    private const long TicksPerHour = TimeSpan.TicksPerHour;
-
     /// <summary>A transaction this many times the card's earlier mean counts as large against its habit.</summary>
     private const double LargeAgainstHabit = 3;
+
+    private const long TicksPerHour = TimeSpan.TicksPerHour;
     private const long TicksPerDay = TimeSpan.TicksPerDay;
 
     private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
@@ -41,15 +41,21 @@ public sealed class FeatureWindows
     {
         if (features.Length != FeatureSchema.Count)
             throw new ArgumentException($"a feature vector has {FeatureSchema.Count} values, not {features.Length}", nameof(features));
-        var now = tx.Timestamp.UtcTicks;
-        var today = EventDay.Of(tx.Timestamp);
         var card = _cards.GetValueOrDefault(tx.CardToken);
-        var amount = tx.AmountMinor / 100f;
+        var history = card?.Transactions ?? [];
+        var i = 0;
+        TransactionFeatures(tx, card, features, ref i);
+        CardFeatures(tx, card, history, features, ref i);
+        TerminalFeatures(tx, features, ref i);
+        CompromiseFeatures(tx, history, features, ref i);
+        System.Diagnostics.Debug.Assert(i == FeatureSchema.Count, "every feature of the schema is filled");
+    }
+
+    private static void TransactionFeatures(Transaction tx, CardWindow? card, Span<float> features, ref int i)
+    {
         var hour = tx.Timestamp.UtcDateTime.Hour;
         var foreign = card?.HomeCountry is { } home && !string.Equals(home, tx.Country, StringComparison.Ordinal);
-        var i = 0;
-
-        features[i++] = amount;
+        features[i++] = tx.AmountMinor / 100f;
         features[i++] = hour;
         features[i++] = Flag(hour < 6);
         features[i++] = Flag(tx.Timestamp.UtcDateTime.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday);
@@ -61,14 +67,19 @@ public sealed class FeatureWindows
         features[i++] = Flag(tx.TxnType == TxnType.Withdrawal);
         features[i++] = Flag(tx.Approved);
         features[i++] = Flag(foreign);
+    }
 
+    /// <summary>The card's own history: counts and amounts over the windows, habits, places.</summary>
+    private void CardFeatures(Transaction tx, CardWindow? card, List<PastTransaction> history, Span<float> features, ref int i)
+    {
+        var now = tx.Timestamp.UtcTicks;
+        var amount = tx.AmountMinor / 100f;
         // The card's history, newest first, in one pass.
         int n1h = 0, n24h = 0, n7d = 0, n30d = 0, foreign24h = 0, magstripe7d = 0;
         double sum24h = 0, sum7d = 0, sum30d = 0, max30d = 0;
         int terminals24h = 0, terminals7d = 0;
         PastTransaction? previousCardPresent = null;
         _scratch.Clear();
-        var history = card?.Transactions ?? [];
         for (var k = history.Count - 1; k >= 0; k--)
         {
             var past = history[k];
@@ -148,6 +159,13 @@ public sealed class FeatureWindows
         features[i++] = history.Count > 0 ? (float)((now - history[0].Ticks) / (double)TicksPerDay) : FeatureSchema.Unknown;
         features[i++] = Flag(card?.ReportedAt is not null);
 
+    }
+
+    /// <summary>The terminal: its traffic, and its fraud as the reports received so far tell it.</summary>
+    private void TerminalFeatures(Transaction tx, Span<float> features, ref int i)
+    {
+        var now = tx.Timestamp.UtcTicks;
+        var today = EventDay.Of(tx.Timestamp);
         var terminal = _terminalNumbers.TryGetValue(tx.TerminalId, out var number) ? _terminals[number] : null;
         var txns7d = terminal?.Transactions.Sum(today, 7) ?? 0;
         var txns30d = terminal?.Transactions.Sum(today, 30) ?? 0;
@@ -171,7 +189,13 @@ public sealed class FeatureWindows
         features[i++] = terminal?.FraudsByTransactionDay.Sum(today - 1, 7) ?? 0;
         features[i++] = terminal?.KnownFraudRate(today - 1, 7) ?? 0;
 
-        // _scratch holds the terminals of the last 7 days; the point of compromise looks back 30.
+    }
+
+    /// <summary>Point of compromise: the most reported-compromised terminal the card used card-present in the last 30 days.</summary>
+    private void CompromiseFeatures(Transaction tx, List<PastTransaction> history, Span<float> features, ref int i)
+    {
+        var now = tx.Timestamp.UtcTicks;
+        var today = EventDay.Of(tx.Timestamp);
         var maxVisitors = 0;
         var maxShare = 0f;
         foreach (var past in history)
