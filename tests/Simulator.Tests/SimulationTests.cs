@@ -45,6 +45,30 @@ public sealed class SimulationTests(SmallWorld world) : IClassFixture<SmallWorld
     }
 
     [Fact]
+    public void EverySeedBuildsAWorldEvenWhenALocalityDrawsNoAtm()
+    {
+        // Seed 9 used to leave a small locality without an ATM, and building its residents' cards failed.
+        for (var seed = 1UL; seed <= 40; seed++)
+        {
+            var simulation = new Simulation(SmallWorld.Options with { Seed = seed, Cards = 300, Days = 1 });
+            var count = new CountingSink();
+            simulation.Run(count);
+            Assert.True(count.Transactions > 0, $"seed {seed} made no transaction");
+        }
+    }
+
+    private sealed class CountingSink : ISimulationSink
+    {
+        public int Transactions { get; private set; }
+
+        public void Transaction(Transaction transaction) => Transactions++;
+
+        public void FraudReport(FraudReport report)
+        {
+        }
+    }
+
+    [Fact]
     public void EveryRecordWrittenPassesTheValidator()
     {
         var context = new ReadContext { Clock = new FakeTimeProvider(SmallWorld.Options.End) };

@@ -86,7 +86,25 @@ internal sealed class SimWorld
             var name = $"{bank.Name} ATM, {rng.Pick(place.Streets)}, {place.Name}";
             perLocality[locality].Add(Add(new Terminal($"ATM-MB-{i + 1:D4}", TerminalType.Atm, "IN", "INR", 100, lat, lon, locality, bank.Id, name, rng.LogNormal(0, 0.5))));
         }
-        return [.. perLocality.Select(list => (list.ToArray(), Cumulative(list.Select(t => Terminals[t].Popularity))))];
+        return ByLocality(perLocality);
+    }
+
+    /// <summary>
+    /// Each locality's terminals with their popularity weights. A small locality can draw none at all: its residents
+    /// then use the nearest locality's (no random draw, so a world in which every locality has some is unchanged).
+    /// </summary>
+    private (int[], double[])[] ByLocality(List<int>[] perLocality) =>
+    [
+        .. perLocality.Select((list, locality) => list.Count > 0 ? list : perLocality[NearestServed(locality, perLocality)])
+            .Select(list => (list.ToArray(), Cumulative(list.Select(t => Terminals[t].Popularity)))),
+    ];
+
+    private static int NearestServed(int locality, List<int>[] perLocality)
+    {
+        var from = Places.Localities[locality];
+        return Enumerable.Range(0, perLocality.Length)
+            .Where(other => perLocality[other].Count > 0)
+            .MinBy(other => Engine.Cpp.Geo.DistanceKm(from.Lat, from.Lon, Places.Localities[other].Lat, Places.Localities[other].Lon));
     }
 
     private (int[], double[])[] AddLocalPos(Rng rng, int count)
@@ -99,7 +117,7 @@ internal sealed class SimWorld
             var (lat, lon) = Near(rng, place.Lat, place.Lon, 0.005);
             perLocality[locality].Add(Add(new Terminal($"POS-MB-{i + 1:D5}", TerminalType.Pos, "IN", "INR", 100, lat, lon, locality, null, null, rng.LogNormal(0, 1))));
         }
-        return [.. perLocality.Select(list => (list.ToArray(), Cumulative(list.Select(t => Terminals[t].Popularity))))];
+        return ByLocality(perLocality);
     }
 
     private int[] AddCityTerminals(Rng rng, City city, TerminalType type, int count) =>
