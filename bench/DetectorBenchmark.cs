@@ -27,6 +27,9 @@ internal static partial class DetectorBenchmark
 {
     private const string Transactions = "bench.transactions", Reports = "bench.fraud-reports";
 
+    /// <summary>The town the paced (live) measurements replay: 30 days of history per card.</summary>
+    private static readonly SimulationOptions LiveTown = new() { Cards = 20_000, Days = 30, Skimmers = 1, Seed = 11, Atms = 150 };
+
     public static async Task<int> RunAsync(string[] args)
     {
         var cards = Args.Int(args, "--cards", 60_000);
@@ -37,6 +40,10 @@ internal static partial class DetectorBenchmark
         var report = Args.Text(args, "--report", "docs/benchmarks/detector.md");
         var modelPath = Args.Text(args, "--model", "models/default.zip");
 
+        if (args.Contains("--latency-sweep"))
+            return await LatencySweepAsync();
+        if (args.Contains("--live-batch-path"))
+            return await LiveBatchPathAsync();
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
         var feeds = new MessageFeeds();
         new Simulation(new SimulationOptions { Cards = cards, Days = days, Skimmers = 2, Seed = 3, Atms = Math.Max(150, cards / 320) }).Run(feeds);
@@ -110,6 +117,42 @@ internal static partial class DetectorBenchmark
         var notes = existing.IndexOf("\n## ", StringComparison.Ordinal) is var at and >= 0 ? existing[at..] : "";
         await File.WriteAllTextAsync(report, string.Join('\n', lines) + "\n" + notes);
         Console.WriteLine(string.Join('\n', lines));
+        return 0;
+    }
+
+    /// <summary>
+    /// Diagnostic: per-event latency of both stores at several offered rates, on the paced town of the latency
+    /// measurement (30 days of history per card), to find where each falls behind. Prints, writes no page.
+    /// </summary>
+    private static async Task<int> LatencySweepAsync()
+    {
+        using var kafka = MockKafkaCluster.Start();
+        await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
+        foreach (var store in new[] { "redis", "memory" })
+            foreach (var rate in new[] { 3_000.0, 8_000.0, 12_000.0 })
+            {
+                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, new DetectorOptions().FetchWaitMaxMs, 0, store);
+                Console.WriteLine($"{store} store at {rate:N0} transactions/s: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
+            }
+        return 0;
+    }
+
+    /// <summary>
+    /// Diagnostic: the batch path without Kafka on the latency measurement's town, at several batch sizes, so that the
+    /// store's cost with real histories can be told apart from Kafka's. Prints, writes no page.
+    /// </summary>
+    private static async Task<int> LiveBatchPathAsync()
+    {
+        await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
+        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var town = new MessageFeeds();
+        new Simulation(LiveTown).Run(town);
+        foreach (var batch in new[] { 2000, 200, 50 })
+        {
+            var rate = await WithoutKafkaAsync(new RedisWindowStore(client, new RedisKeys($"live-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), town, batch);
+            Console.WriteLine($"Redis store, batches of {batch}: {rate:N0} transactions/s");
+        }
+        Console.WriteLine($"in-process store, batches of 2000: {await WithoutKafkaAsync(new InProcessWindowStore(), town, 2000):N0} transactions/s");
         return 0;
     }
 
@@ -285,7 +328,7 @@ internal static partial class DetectorBenchmark
         producer.Produce(topic, new Message<string, byte[]> { Key = "x", Value = "{}"u8.ToArray() });
         producer.Flush(TimeSpan.FromSeconds(30));
         var town = new MessageFeeds();
-        new Simulation(new SimulationOptions { Cards = 20_000, Days = 30, Skimmers = 1, Seed = 11, Atms = 150 }).Run(town);
+        new Simulation(LiveTown).Run(town);
         await app.StartAsync();
         var metrics = app.Services.GetRequiredService<DetectorMetrics>();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };

@@ -50,8 +50,10 @@ public sealed class ModelFileWatcher : IDisposable
             Loaded?.Invoke(model);
             return true;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        catch (Exception e)
         {
+            // Whatever is wrong with the new file (half written, another schema, not a model at all), the model in use
+            // keeps scoring; and an exception must not escape a timer callback, which would end the process.
             _seen = stamp; // report a bad file once, not at every poll
             LoadFailed?.Invoke(_path, e);
             return false;

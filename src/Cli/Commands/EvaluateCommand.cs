@@ -49,7 +49,14 @@ internal static class EvaluateCommand
             foreach (var file in new[] { parse.GetValue(transactions)!, parse.GetValue(reports)! })
                 if (!file.Exists)
                     return Task.FromResult(Fail($"{file.FullName} does not exist"));
-            return Task.FromResult(Run(options, parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName, parse.GetValue(output)!.FullName));
+            try
+            {
+                return Task.FromResult(Run(options, parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName, parse.GetValue(output)!.FullName));
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                return Task.FromResult(Fail(e.Message)); // invalid feed lines, or a training period without both classes
+            }
         });
         return command;
     }

@@ -38,7 +38,15 @@ internal static class TrainCommand
                 return Task.FromResult(2);
             }
             var known = parse.GetValue(labelsKnownBy) is { } k ? Utc(k) : DateTimeOffset.MaxValue;
-            return Task.FromResult(Run(parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName, start, end, known, options!, parse.GetValue(output)!.FullName));
+            try
+            {
+                return Task.FromResult(Run(parse.GetValue(transactions)!.FullName, parse.GetValue(reports)!.FullName, start, end, known, options!, parse.GetValue(output)!.FullName));
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}"); // invalid feed lines, or a training period without both classes
+                return Task.FromResult(2);
+            }
         });
         return command;
     }

@@ -319,9 +319,12 @@ public sealed class FeatureWindows
         }
     }
 
-    /// <summary>The terminals a card state's card-present transactions of the 30 days before <paramref name="now"/> used: whose windows its features read.</summary>
+    /// <summary>
+    /// The terminals a card used card-present inside the retention before <paramref name="now"/>: those whose windows its
+    /// point-of-compromise features read (30 days back from each of a batch's transactions, which may span days).
+    /// </summary>
     public static IEnumerable<string> TerminalsVisited(CardFeatureState card, DateTimeOffset now) =>
-        card.Transactions.Where(t => t.CardPresent && now.UtcTicks - t.Ticks <= 45 * TicksPerDay).Select(t => t.TerminalId).Distinct(StringComparer.Ordinal);
+        card.Transactions.Where(t => t.CardPresent && now.UtcTicks - t.Ticks <= CardRetention.Ticks).Select(t => t.TerminalId).Distinct(StringComparer.Ordinal);
 
     private CardFeatureState ExportCard(CardWindow card) => new(card.HomeCountry,
         [.. card.Transactions.Select(t => new FeatureTransaction(t.Ticks, t.AmountMinor, _terminalIds[t.Terminal], t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon))],
