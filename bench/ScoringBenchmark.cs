@@ -23,9 +23,8 @@ internal static class ScoringBenchmark
         var report = Args.Text(args, "--report", "docs/benchmarks/scoring.md");
 
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
-        var world = new Collect();
-        new Simulation(new SimulationOptions { Cards = cards, Days = days, Skimmers = 8, Seed = 7 }).Run(world);
-        var events = EventTimeMerge.Merge(world.Transactions.Select(ReplayEvent.Of), world.Reports.Select(ReplayEvent.Of)).ToList();
+        var world = SimulationRecords.Of(new SimulationOptions { Cards = cards, Days = days, Skimmers = 8, Seed = 7 });
+        var events = world.Events;
 
         // Features: every event through the windows, a vector extracted for every transaction.
         var width = FeatureSchema.Count;
@@ -114,13 +113,5 @@ internal static class ScoringBenchmark
     private sealed class Prediction
     {
         public float Probability { get; set; }
-    }
-
-    private sealed class Collect : ISimulationSink
-    {
-        public List<Transaction> Transactions { get; } = [];
-        public List<FraudReport> Reports { get; } = [];
-        public void Transaction(Transaction transaction) => Transactions.Add(transaction);
-        public void FraudReport(FraudReport report) => Reports.Add(report);
     }
 }

@@ -20,8 +20,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     public async Task ASimulatedWorldGivesTheSameAlertsAndCardsAtRiskOnBothStores()
     {
         var options = new SimulationOptions { Cards = 2500, Days = 40, Skimmers = 3, Seed = 21, Atms = 150 };
-        var events = new EventList();
-        new Simulation(options).Run(events);
+        var events = SimulationRecords.Of(options);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
 
         var inProcess = await RunAsync(events, new InProcessWindowStore());
@@ -36,8 +35,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     public async Task FraudFeaturesKeptInRedisAreTheInProcessFeaturesForEveryTransaction()
     {
         var options = new SimulationOptions { Cards = 2000, Days = 40, Skimmers = 3, Seed = 23, Atms = 150 };
-        var events = new EventList();
-        new Simulation(options).Run(events);
+        var events = SimulationRecords.Of(options);
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
 
         var inProcessModel = new RecordingModel();
@@ -46,7 +44,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
         var inRedis = await RunAsync(events, new RedisWindowStore(connection, new RedisKeys($"feq-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)),
             new FraudScoring(() => redisModel));
 
-        Assert.Equal(events.Items.Count(e => e.Transaction is not null), inProcessModel.Vectors.Count);
+        Assert.Equal(events.Transactions.Count, inProcessModel.Vectors.Count);
         Assert.Equal(inProcessModel.Vectors.Count, redisModel.Vectors.Count);
         foreach (var (call, vector) in inProcessModel.Vectors)
             Assert.True(vector.SequenceEqual(redisModel.Vectors[call]), $"transaction #{call} scored: " + string.Join(", ",
@@ -57,11 +55,11 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
         Assert.Equal(inProcess.CardsAtRisk, inRedis.CardsAtRisk);
     }
 
-    private static async Task<Outputs> RunAsync(EventList events, IWindowStore store, FraudScoring? scoring = null)
+    private static async Task<Outputs> RunAsync(SimulationRecords events, IWindowStore store, FraudScoring? scoring = null)
     {
         var sink = new Outputs();
         var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty, scoring);
-        foreach (var batch in events.Items.Chunk(500))
+        foreach (var batch in events.Events.Chunk(500))
             await engine.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
         await engine.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
         return sink;
@@ -81,15 +79,6 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
             Vectors[$"{_count++}"] = features.ToArray();
             return features[Amount] > 15_000 ? 0.95f : 0.01f;
         }
-    }
-
-    private sealed class EventList : ISimulationSink
-    {
-        public List<ReplayEvent> Items { get; } = [];
-
-        public void Transaction(Transaction transaction) => Items.Add(ReplayEvent.Of(transaction));
-
-        public void FraudReport(FraudReport report) => Items.Add(ReplayEvent.Of(report));
     }
 
     private sealed class Outputs : IAlertSink

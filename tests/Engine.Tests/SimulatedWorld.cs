@@ -1,4 +1,3 @@
-using SkimGuard.Contracts;
 using SkimGuard.Engine.Replay;
 using SkimGuard.Simulator;
 
@@ -11,23 +10,15 @@ public sealed class SimulatedWorld : IDisposable
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("skimguard-engine-").FullName;
     public GroundTruth Truth { get; }
-    public List<ReplayEvent> Events { get; } = [];
+    public List<ReplayEvent> Events { get; }
 
     public SimulatedWorld()
     {
         Truth = SimulationFiles.Write(new Simulation(Options), Folder);
-        var collector = new Collector(Events);
-        new Simulation(Options).Run(collector);
+        Events = SimulationRecords.Of(Options).Events;
     }
 
     public string PathOf(string file) => Path.Combine(Folder, file);
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
-
-    private sealed class Collector(List<ReplayEvent> events) : ISimulationSink
-    {
-        public void Transaction(Transaction transaction) => events.Add(ReplayEvent.Of(transaction));
-
-        public void FraudReport(FraudReport report) => events.Add(ReplayEvent.Of(report));
-    }
 }

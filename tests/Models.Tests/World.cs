@@ -21,10 +21,9 @@ public sealed class World : IDisposable
     public World()
     {
         Directory.CreateDirectory(Folder);
-        var sink = new Collect();
-        new Simulation(new SimulationOptions { Cards = 1500, Days = 45, Skimmers = 3, Seed = 11, Atms = 150, Start = Start }).Run(sink);
-        Transactions = sink.Transactions;
-        Reports = sink.Reports;
+        var records = SimulationRecords.Of(new SimulationOptions { Cards = 1500, Days = 45, Skimmers = 3, Seed = 11, Atms = 150, Start = Start });
+        Transactions = records.Transactions;
+        Reports = records.Reports;
         JsonLines.WriteAll(TransactionsPath, Transactions, ContractsJsonContext.Default.Transaction);
         JsonLines.WriteAll(ReportsPath, Reports, ContractsJsonContext.Default.FraudReport);
         Table = FeatureTable.Build(TransactionsPath, ReportsPath, TableFrom, TableTo);
@@ -53,12 +52,4 @@ public sealed class World : IDisposable
     }
 
     public void Dispose() => Directory.Delete(Folder, recursive: true);
-
-    private sealed class Collect : ISimulationSink
-    {
-        public List<Transaction> Transactions { get; } = [];
-        public List<FraudReport> Reports { get; } = [];
-        public void Transaction(Transaction transaction) => Transactions.Add(transaction);
-        public void FraudReport(FraudReport report) => Reports.Add(report);
-    }
 }
