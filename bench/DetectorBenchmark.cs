@@ -41,7 +41,10 @@ internal static partial class DetectorBenchmark
         var modelPath = Args.Text(args, "--model", "models/default.zip");
 
         if (args.Contains("--latency-sweep"))
-            return await LatencySweepAsync();
+            return await LatencySweepAsync(
+                Args.Text(args, "--stores", "redis,memory").Split(','),
+                [.. Args.Text(args, "--rates", "3000,8000,12000").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
+                fetchWaitMs);
         if (args.Contains("--live-batch-path"))
             return await LiveBatchPathAsync();
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
@@ -124,15 +127,15 @@ internal static partial class DetectorBenchmark
     /// Diagnostic: per-event latency of both stores at several offered rates, on the paced town of the latency
     /// measurement (30 days of history per card), to find where each falls behind. Prints, writes no page.
     /// </summary>
-    private static async Task<int> LatencySweepAsync()
+    private static async Task<int> LatencySweepAsync(IReadOnlyList<string> stores, IReadOnlyList<double> rates, int fetchWaitMs)
     {
         using var kafka = MockKafkaCluster.Start();
         await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
-        foreach (var store in new[] { "redis", "memory" })
-            foreach (var rate in new[] { 3_000.0, 8_000.0, 12_000.0 })
+        foreach (var store in stores)
+            foreach (var rate in rates)
             {
-                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, new DetectorOptions().FetchWaitMaxMs, 0, store);
-                Console.WriteLine($"{store} store at {rate:N0} transactions/s: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
+                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
+                Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
             }
         return 0;
     }
