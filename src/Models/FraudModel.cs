@@ -121,7 +121,9 @@ public sealed record ModelMetadata
     public required TrainingOptions Hyperparameters { get; init; }
 }
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+// A metric undefined on its rows (no fraud among them) is NaN, written as the string "NaN".
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(ModelMetadata))]
 [JsonSerializable(typeof(ModelMetrics))]
 [JsonSerializable(typeof(List<ModelMetrics>))]

@@ -166,9 +166,15 @@ public sealed record FoldResult(
 /// <param name="Scored">Every scored test row.</param>
 public sealed record EvaluationResult(EvaluationOptions Options, IReadOnlyList<FoldResult> Folds, IReadOnlyList<ScoredRow> Scored)
 {
-    /// <summary>The mean of each metric over the folds.</summary>
+    /// <summary>
+    /// The mean of each metric over the folds where it is defined: a fold whose test days hold no fraud has no AUC or
+    /// average precision (NaN), and is left out of those means rather than making them NaN too.
+    /// </summary>
     public (double AucRoc, double AveragePrecision, double CardPrecisionAtK) Mean =>
-        (Folds.Average(f => f.AucRoc), Folds.Average(f => f.AveragePrecision), Folds.Average(f => f.CardPrecisionAtK));
+        (MeanOf(Folds.Select(f => f.AucRoc)), MeanOf(Folds.Select(f => f.AveragePrecision)), MeanOf(Folds.Select(f => f.CardPrecisionAtK)));
+
+    private static double MeanOf(IEnumerable<double> values) =>
+        values.Where(v => !double.IsNaN(v)).DefaultIfEmpty(double.NaN).Average();
 
     /// <summary>What metrics.json holds.</summary>
     public EvaluationReport Report()

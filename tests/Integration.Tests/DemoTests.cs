@@ -31,6 +31,7 @@ public sealed class DemoTests
 
         Assert.True(demo.ExitCode == 0, text + await stderr);
         Assert.Contains("dashboard: http://localhost:", text, StringComparison.Ordinal);
+        Assert.Contains("fraud model: default-", text, StringComparison.Ordinal);
         Assert.Contains("FLAG ATM-", text, StringComparison.Ordinal);
         var found = text.Split('\n').Count(l => l.TrimEnd().EndsWith("FOUND", StringComparison.Ordinal));
         Assert.True(found >= 2, text);

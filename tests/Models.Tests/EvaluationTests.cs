@@ -44,6 +44,18 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public void AFoldWithoutFraudIsLeftOutOfTheMeansAndItsNaNStillWritesToMetricsJson()
+    {
+        var day = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        FoldResult Fold(int n, double auc, double ap, double cp) => new(n, day, day, day, day, 10, 1, 10, auc is double.NaN ? 0 : 1, auc, ap, cp, 0.4);
+        var result = new EvaluationResult(new EvaluationOptions { TrainStart = day }, [Fold(0, 0.9, 0.6, 0.3), Fold(1, double.NaN, double.NaN, 0.0)], []);
+
+        Assert.Equal((0.9, 0.6, 0.15), result.Mean);
+        var json = System.Text.Json.JsonSerializer.Serialize(result.Report(), ModelsJson.Options);
+        Assert.Contains("\"auc_roc\": \"NaN\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ACardIsKnownDefraudedOnlyByAReportReceivedBeforeTheDayOfAFraudSinceTheFoldBegan()
     {
         var table = new FeatureTable();
