@@ -2,13 +2,12 @@ namespace SkimGuard.Models;
 
 /// <summary>
 /// The evaluation protocol of the Fraud Detection Handbook (Le Borgne et al., chapter 5): rolling folds of a training
-/// period, a delay while its frauds get reported, and a test period. Fold i trains on
-/// [start + i x step, + train days) with the labels reported by the end of the delay, and is tested on the days after
-/// the delay. A card already known to be defrauded (a report received before the test day, of a fraud since the fold's training start) is left out of that day;
-/// card precision@k is, per test day, the share of truly defrauded cards among the k cards with the highest
+/// period, a delay while its frauds get reported, and a test period. Fold i trains on [start + i x step, + train days)
+/// with the labels reported by the end of the delay, and is tested on the days after the delay.
+/// On each test day, a card already known to be defrauded is left out: a report received before the day names a fraud
+/// since the fold's training start (as in the handbook, a fold's knowledge starts with its training period).
+/// Card precision@k is, per test day, the share of truly defrauded cards among the k cards with the highest
 /// transaction score that day, leaving out cards found on an earlier test day of the fold, averaged over the days.
-/// As in the handbook, "known" starts with the fold: a fraud reported before the fold's training period does not
-/// remove its card.
 /// </summary>
 public sealed class HandbookEvaluation(EvaluationOptions options)
 {
@@ -29,9 +28,9 @@ public sealed class HandbookEvaluation(EvaluationOptions options)
 
             var foldScored = new List<ScoredRow>();
             var found = new HashSet<string>(StringComparer.Ordinal);
-            var foundByOracle = new HashSet<string>(StringComparer.Ordinal);
+            var foundByPerfectRanking = new HashSet<string>(StringComparer.Ordinal);
             var cardPrecisions = new List<double>();
-            var oracleCardPrecisions = new List<double>();
+            var perfectCardPrecisions = new List<double>();
             for (var dayFrom = testFrom; dayFrom < testTo; dayFrom = dayFrom.AddDays(1))
             {
                 var day = RowsBetween(table, dayFrom, dayFrom.AddDays(1))
@@ -40,12 +39,12 @@ public sealed class HandbookEvaluation(EvaluationOptions options)
                     .ToList();
                 foldScored.AddRange(day);
                 cardPrecisions.Add(CardPrecision(table, day, found, options.TopCards));
-                oracleCardPrecisions.Add(CardPrecision(table, [.. day.Select(s => s with { Score = s.Label ? 1 : 0 })], foundByOracle, options.TopCards));
+                perfectCardPrecisions.Add(CardPrecision(table, [.. day.Select(s => s with { Score = s.Label ? 1 : 0 })], foundByPerfectRanking, options.TopCards));
             }
             var scores = foldScored.ConvertAll(s => s.Score);
             var labels = foldScored.ConvertAll(s => s.Label);
             var result = new FoldResult(fold, trainFrom, trainTo, testFrom, testTo, model.Rows, model.Frauds, foldScored.Count, labels.Count(l => l),
-                RankingMetrics.AucRoc(scores, labels), RankingMetrics.AveragePrecision(scores, labels), cardPrecisions.Average(), oracleCardPrecisions.Average());
+                RankingMetrics.AucRoc(scores, labels), RankingMetrics.AveragePrecision(scores, labels), cardPrecisions.Average(), perfectCardPrecisions.Average());
             folds.Add(result);
             scored.AddRange(foldScored);
             onFold?.Invoke(result);

@@ -27,11 +27,12 @@ internal sealed partial class DetectorWorker(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         var order = new EventTimeOrder(TimeSpan.FromMilliseconds(options.ReorderLatenessMs), options.MaxBufferedEvents);
+        var coverage = new PartitionCoverage([options.TransactionsTopic, options.FraudReportsTopic], LogCoverageUnknown);
         var decoder = new MessageDecoder(options.TransactionsTopic, options.MaxMessageBytes);
         using var producer = new ProducerBuilder<string, byte[]>(KafkaClients.Producer(options))
             .SetLogHandler((_, log) => LogKafka(log.Level, log.Message))
             .Build();
-        using var consumer = BuildConsumer(order);
+        using var consumer = BuildConsumer(order, coverage);
         var rejected = new RejectedMessages(producer, options.RejectedTopic, options.MaxMessageBytes);
         var sink = new KafkaAlertSink(producer, options);
         sink.AlertPublished += alert => metrics.Alerts.WithLabels(alert.Status == AlertStatus.Raised ? "raised" : "updated").Inc();
@@ -41,7 +42,7 @@ internal sealed partial class DetectorWorker(
 
         try
         {
-            await ConsumeAsync(consumer, order, decoder, rejected, sink, stoppingToken);
+            await ConsumeAsync(consumer, order, coverage, decoder, rejected, sink, stoppingToken);
         }
         finally
         {
@@ -49,8 +50,8 @@ internal sealed partial class DetectorWorker(
         }
     }
 
-    private async Task ConsumeAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, MessageDecoder decoder, RejectedMessages rejected,
-        KafkaAlertSink sink, CancellationToken stoppingToken)
+    private async Task ConsumeAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, PartitionCoverage coverage, MessageDecoder decoder,
+        RejectedMessages rejected, KafkaAlertSink sink, CancellationToken stoppingToken)
     {
         var engine = await StartEngineAsync(sink, stoppingToken);
         var failures = 0;
@@ -61,7 +62,8 @@ internal sealed partial class DetectorWorker(
             Fill(consumer, order, batch, stoppingToken);
             try
             {
-                await ApplyAsync(consumer, order, decoder, rejected, engine, batch, stoppingToken);
+                coverage.Refresh(consumer);
+                await ApplyAsync(consumer, order, coverage.HoldsEveryPartition, decoder, rejected, engine, batch, stoppingToken);
                 readiness.StoreReachable(true);
                 failures = 0;
             }
@@ -109,8 +111,8 @@ internal sealed partial class DetectorWorker(
         }
     }
 
-    private async Task ApplyAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, MessageDecoder decoder, RejectedMessages rejected,
-        CompromiseEngine engine, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
+    private async Task ApplyAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, bool holdsEveryPartition, MessageDecoder decoder,
+        RejectedMessages rejected, CompromiseEngine engine, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
     {
         foreach (var message in batch)
         {
@@ -136,8 +138,9 @@ internal sealed partial class DetectorWorker(
 
         var started = Stopwatch.GetTimestamp();
         var events = ready.ConvertAll(r => r.Event);
-        // Idle: every partition is caught up, so rescans due by now (wall clock) need not wait for more traffic.
-        var outcome = await engine.ProcessBatchAsync(events, idle ? clock.GetUtcNow() : null, stoppingToken);
+        // Idle, holding every partition: every event before now is applied, so rescans due by now (wall clock) need not
+        // wait for more traffic. A replica holding only some partitions waits for events to move its event time.
+        var outcome = await engine.ProcessBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
         await rejected.FlushAsync(stoppingToken);
         foreach (var offset in order.Committable())
             consumer.StoreOffset(offset);
@@ -152,6 +155,7 @@ internal sealed partial class DetectorWorker(
         metrics.Duplicates.WithLabels(options.FraudReportsTopic).Inc(outcome.DuplicateReports);
         metrics.Held.Set(order.Count);
         metrics.CaughtUp.Set(idle ? 1 : 0);
+        metrics.AssignedPartitions.Set(consumer.Assignment.Count);
         UpdateLag(consumer);
     }
 
@@ -189,24 +193,27 @@ internal sealed partial class DetectorWorker(
         }
     }
 
-    private IConsumer<string, byte[]> BuildConsumer(EventTimeOrder order) =>
+    private IConsumer<string, byte[]> BuildConsumer(EventTimeOrder order, PartitionCoverage coverage) =>
         new ConsumerBuilder<string, byte[]>(KafkaClients.Consumer(options))
             .SetLogHandler((_, log) => LogKafka(log.Level, log.Message))
             .SetErrorHandler((_, error) => LogKafkaError(error.Reason))
             .SetPartitionsAssignedHandler((c, added) =>
             {
                 order.Assign(added);
+                coverage.AssignmentChanged();
                 readiness.AssignedPartitions = c.Assignment.Count + added.Count;
                 LogAssigned(string.Join(", ", added.Select(p => $"{p.Topic}[{p.Partition.Value}]")));
             })
             .SetPartitionsRevokedHandler((c, revoked) =>
             {
                 order.Revoke(revoked.Select(p => p.TopicPartition));
+                coverage.AssignmentChanged();
                 readiness.AssignedPartitions = Math.Max(0, c.Assignment.Count - revoked.Count);
             })
             .SetPartitionsLostHandler((_, lost) =>
             {
                 order.Revoke(lost.Select(p => p.TopicPartition));
+                coverage.AssignmentChanged();
                 readiness.AssignedPartitions = 0;
             })
             .Build();
@@ -225,6 +232,9 @@ internal sealed partial class DetectorWorker(
 
     [LoggerMessage(LogLevel.Information, "Partitions assigned: {Partitions}")]
     private partial void LogAssigned(string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not count the topics' partitions ({Reason}); rescans wait for traffic until it can")]
+    private partial void LogCoverageUnknown(string reason);
 
     [LoggerMessage(LogLevel.Warning, "Rejected {Topic}[{Partition}]@{Offset}: {Reason}")]
     private partial void LogRejected(string topic, int partition, long offset, string reason);

@@ -26,6 +26,7 @@ public sealed class DetectorMetrics
         RedisSeconds = factory.CreateHistogram("skimguard_detector_redis_seconds", "Redis round trips of a batch: the read-ahead and the commit.",
             new HistogramConfiguration { LabelNames = ["step"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         CaughtUp = factory.CreateGauge("skimguard_detector_caught_up", "1 when every assigned partition is read to its end and every event applied.");
+        AssignedPartitions = factory.CreateGauge("skimguard_detector_assigned_partitions", "Partitions of the input topics this replica holds.");
         Model = factory.CreateGauge("skimguard_detector_model_info", "1 for the fraud model version scoring now (\"none\" without a model).", "version");
         ModelReloads = factory.CreateCounter("skimguard_detector_model_reloads_total", "Model files taken up without a restart, or refused, by outcome.", "outcome");
         Failures = factory.CreateCounter("skimguard_detector_failures_total", "Batches that failed (Kafka or Redis unavailable) and were read again.");
@@ -45,6 +46,7 @@ public sealed class DetectorMetrics
     public Histogram RedisSeconds { get; }
     public Gauge CaughtUp { get; }
     public Counter Failures { get; }
+    public Gauge AssignedPartitions { get; }
     public Gauge Model { get; }
     public Counter ModelReloads { get; }
 }
