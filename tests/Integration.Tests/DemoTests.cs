@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Integration.Tests;
@@ -10,26 +9,12 @@ public sealed class DemoTests
     public async Task TheDemoFindsThePlantedSkimmersAndExitsWhenDone()
     {
         var output = Directory.CreateTempSubdirectory("skimguard-demo-").FullName;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                Path.Combine(AppContext.BaseDirectory, "skimguard.dll"), "demo", "--exit-when-done", "--days", "20", "--cards", "6000", "--speed", "48",
-                "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--ingest-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", output,
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var demo = Process.Start(start)!;
-        var stdout = demo.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = demo.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        await demo.WaitForExitAsync(timeout.Token);
-        var text = await stdout;
+        var (code, text, errors) = await SkimguardCli.RunAsync(
+            "demo", "--exit-when-done", "--days", "20", "--cards", "6000", "--speed", "48",
+            "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--ingest-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", output);
 
-        Assert.True(demo.ExitCode == 0, text + await stderr);
+        Assert.True(code == 0, text + errors);
         Assert.Contains("dashboard: http://localhost:", text, StringComparison.Ordinal);
         Assert.Contains("fraud model: default-", text, StringComparison.Ordinal);
         Assert.Contains("FLAG ATM-", text, StringComparison.Ordinal);
@@ -55,19 +40,10 @@ public sealed class PushTests(KafkaFixture kafka) : IClassFixture<KafkaFixture>
             o.Banks = SkimGuard.Simulator.SimulationBanks.Ids.ToDictionary(b => b, b => new SkimGuard.Ingest.BankAccess { ApiKeyHashes = [SkimGuard.Ingest.Api.ApiKeys.HashOf("k-" + b)] });
         });
         await ingest.StartAsync(TestContext.Current.CancellationToken);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "skimguard.dll"), "push", "--ingest", $"http://127.0.0.1:{port}", "--key-prefix", "k-", "--cards", "800", "--days", "4" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var push = Process.Start(start)!;
-        var stdout = push.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = push.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await push.WaitForExitAsync(TestContext.Current.CancellationToken);
-        var text = await stdout;
+        var (code, text, errors) = await SkimguardCli.RunAsync(
+            "push", "--ingest", $"http://127.0.0.1:{port}", "--key-prefix", "k-", "--cards", "800", "--days", "4");
 
-        Assert.True(push.ExitCode == 0, text + await stderr);
+        Assert.True(code == 0, text + errors);
         var counts = System.Text.RegularExpressions.Regex.Match(text, @"pushed ([\d,]+) records .*: ([\d,]+) accepted, 0 rejected");
         Assert.True(counts.Success, text);
         Assert.Equal(counts.Groups[1].Value, counts.Groups[2].Value);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SkimGuard.Integration.Tests;
@@ -56,34 +55,19 @@ public sealed class ModelCommandTests : IDisposable
         var data = Path.Combine(_folder, "sim");
         await RunAsync("simulate", "--cards", "300", "--days", "3", "--seed", "5", "--out", data);
 
-        var (code, output) = await RunRawAsync("train", "--transactions", Path.Combine(data, "transactions.jsonl"), "--reports", Path.Combine(data, "fraud_reports.jsonl"),
+        var (code, _, errors) = await SkimguardCli.RunAsync("train", "--transactions", Path.Combine(data, "transactions.jsonl"), "--reports", Path.Combine(data, "fraud_reports.jsonl"),
             "--from", "2027-01-01", "--to", "2027-01-08", "--out", Path.Combine(_folder, "none.zip"));
 
         Assert.Equal(2, code);
-        Assert.Contains("error: the 0 training rows hold 0 known frauds", output, StringComparison.Ordinal);
+        Assert.Contains("error: the 0 training rows hold 0 known frauds", errors, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     private static async Task<string> RunAsync(params string[] arguments)
     {
-        var (code, output) = await RunRawAsync(arguments);
-        Assert.True(code == 0, $"skimguard {string.Join(' ', arguments)} exited {code}:\n{output}");
+        var (code, output, errors) = await SkimguardCli.RunAsync(arguments);
+        Assert.True(code == 0, $"skimguard {string.Join(' ', arguments)} exited {code}:\n{output}{errors}");
         return output;
-    }
-
-    private static async Task<(int Code, string Output)> RunRawAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "skimguard.dll"));
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
