@@ -187,7 +187,7 @@ internal static partial class DetectorBenchmark
     {
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
-            BootstrapServers = bootstrapServers, GroupId = "bench-b0", EnableAutoCommit = false, QueuedMinMessages = 20_000,
+            BootstrapServers = bootstrapServers, GroupId = "bench-b0", EnableAutoCommit = false, QueuedMinMessages = 20_000, FetchQueueBackoffMs = 10,
         }).Build();
         consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(Transactions, p, Offset.Beginning)));
         var read = 0;

@@ -26,6 +26,8 @@ public sealed partial class AlertFeedConsumer(AlertsOptions options, AlertStore 
             AutoOffsetReset = AutoOffsetReset.Earliest,
             AllowAutoCreateTopics = true,
             FetchWaitMaxMs = 50,
+            // Not librdkafka's 1 s pause in fetching once its local queue fills (a replay of a long history).
+            FetchQueueBackoffMs = 10,
             TopicMetadataRefreshIntervalMs = 10_000,
             SessionTimeoutMs = 10_000,
         }).SetLogHandler((_, log) =>
