@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -29,6 +30,7 @@ internal static class IngestBenchmark
         var batches = Args.Int(args, "--batches", 300);
         var parallel = Args.Int(args, "--parallel", 4);
         var kafkaRecords = Args.Int(args, "--kafka-records", 100_000);
+        var kafkaRuns = Args.Int(args, "--kafka-runs", 3);
         var report = Args.Text(args, "--report", "docs/benchmarks/ingest.md");
 
         var feeds = new LineFeeds();
@@ -38,8 +40,15 @@ internal static class IngestBenchmark
 
         var (rate, p50, p99) = await HttpAsync(kafka.BootstrapServers, feeds, batchSize, batches, parallel);
         Console.Error.WriteLine($"HTTP {rate:N0} records/s, p50 {p50:F1} ms, p99 {p99:F1} ms per batch");
-        var kafkaRate = await KafkaPathAsync(kafka.BootstrapServers, feeds, kafkaRecords);
-        Console.Error.WriteLine($"Kafka path {kafkaRate:N0} records/s");
+        // A run forwards 100,000 records in about a second (the mock cluster keeps only ~5 MiB per partition): the
+        // median of a few runs, each on topics of its own, is steadier than one.
+        var kafkaRates = new List<double>();
+        for (var run = 0; run < kafkaRuns; run++)
+        {
+            kafkaRates.Add(await KafkaPathAsync(kafka.BootstrapServers, feeds, kafkaRecords));
+            Console.Error.WriteLine($"Kafka path {kafkaRates[^1]:N0} records/s");
+        }
+        var kafkaRate = kafkaRates.Order().ElementAt(kafkaRates.Count / 2);
 
         var lines = new[]
         {
@@ -49,13 +58,13 @@ internal static class IngestBenchmark
             "its client and librdkafka's mock cluster in one process on loopback:",
             "",
             "```",
-            $"dotnet run -c Release --project bench -- ingest --batch {batchSize} --batches {batches} --parallel {parallel} --kafka-records {kafkaRecords}",
+            $"dotnet run -c Release --project bench -- ingest --batch {batchSize} --batches {batches} --parallel {parallel} --kafka-records {kafkaRecords} --kafka-runs {kafkaRuns}",
             "```",
             "",
             "| path | records/s | per batch p50 | per batch p99 | goal |",
             "| --- | ---: | ---: | ---: | --- |",
             $"| HTTP, {batches:N0} batches of {batchSize:N0} JSON lines, {parallel} at a time, each acknowledged by Kafka before the answer | **{rate:N0}** | {p50:F1} ms | {p99:F1} ms | >= 50,000/s |",
-            $"| Kafka path, {kafkaRecords:N0} records on the incoming topic forwarded (validated, tokenised, deduplicated) | **{kafkaRate:N0}** | | | >= 100,000/s |",
+            $"| Kafka path, {kafkaRecords:N0} records on the incoming topic forwarded (validated, tokenised, deduplicated), median of {kafkaRuns} runs ({string.Join(", ", kafkaRates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}) | **{kafkaRate:N0}** | | | >= 100,000/s |",
             "",
             "Every record is validated by the contract readers (fast path), checked for duplicates, serialized again and produced",
             "(idempotent, acks=all, lz4); the HTTP answer waits for every acknowledgement.",

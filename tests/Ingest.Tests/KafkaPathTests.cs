@@ -1,6 +1,8 @@
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using SkimGuard.Contracts;
+using SkimGuard.Detector.Kafka;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Ingest.Tests;
@@ -48,5 +50,56 @@ public sealed class KafkaPathTests(KafkaFixture kafka) : IClassFixture<KafkaFixt
         Assert.Equal(["invalid_json", "not_allowed", "not_allowed", "out_of_range"], codes);
         Assert.Contains(rejected, m => Encoding.UTF8.GetString(m.Value) == "not json");
         Assert.All(rejected, m => Assert.StartsWith($"{ingest.Topics.Incoming}/", Encoding.UTF8.GetString(m.Headers.GetLastBytes(RejectedHeaders.Source)), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhenForwardingFailsTheRecordsAreReadAgainAndCountedOnce()
+    {
+        // A cluster of this test's own: its broker refuses the first Produce requests, after the records are on the
+        // incoming topic, so that Ingest's first forwards time out while later ones succeed.
+        using var cluster = MockKafkaCluster.Start();
+        const string incoming = "incoming";
+        var ids = Enumerable.Range(0, 300).Select(i => $"f{i}").ToList();
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers }).Build())
+        {
+            foreach (var id in ids)
+                producer.Produce(incoming, new Message<string, byte[]>
+                {
+                    Key = id, Value = Encoding.UTF8.GetBytes(Records.Json(Records.Transaction(id))),
+                    Headers = new Headers { { IncomingHeaders.Bank, "sbi"u8.ToArray() }, { IncomingHeaders.Record, "transaction"u8.ToArray() } },
+                });
+            foreach (var bad in Enumerable.Range(0, 10))
+                producer.Produce(incoming, new Message<string, byte[]>
+                {
+                    Key = $"bad{bad}", Value = "not json"u8.ToArray(),
+                    Headers = new Headers { { IncomingHeaders.Bank, "sbi"u8.ToArray() }, { IncomingHeaders.Record, "transaction"u8.ToArray() } },
+                });
+            producer.Flush(TestContext.Current.CancellationToken);
+        }
+        cluster.FailNextProduceRequests(40, ErrorCode.NotEnoughReplicas);
+        await using var ingest = await IngestHost.StartAsync(cluster.BootstrapServers, o =>
+        {
+            o.KafkaPath = true;
+            o.IncomingTopic = incoming;
+            o.DeliveryTimeoutMs = 1500;
+        });
+
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        JsonElement status;
+        do
+        {
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/feed-status");
+            request.Headers.Add("X-Api-Key", IngestHost.SbiKey);
+            status = JsonDocument.Parse(await (await ingest.Http.SendAsync(request, TestContext.Current.CancellationToken)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        }
+        while (status.GetProperty("accepted").GetInt32() + status.GetProperty("duplicates").GetInt32() + status.GetProperty("rejected").GetInt32() < 310 && DateTime.UtcNow < deadline);
+
+        Assert.Contains(ingest.Log.Lines, line => line.Contains("forwarding failed", StringComparison.Ordinal));
+        Assert.Equal((300, 0, 10), (status.GetProperty("accepted").GetInt32(), status.GetProperty("duplicates").GetInt32(), status.GetProperty("rejected").GetInt32()));
+        var forwarded = Topic.ReadAll(cluster.BootstrapServers, ingest.Topics.Transactions)
+            .Select(m => JsonDocument.Parse(m.Value).RootElement.GetProperty("txn_id").GetString()).ToHashSet();
+        Assert.Equal(ids.Order(), forwarded.Order()); // each at least once: a forward that reached Kafka before the failure is sent again
+        Assert.Equal(10, Topic.ReadAll(cluster.BootstrapServers, ingest.Topics.Rejected).Select(m => m.Key).Distinct().Count());
     }
 }

@@ -64,6 +64,21 @@ public sealed partial class MockKafkaCluster : IDisposable
             throw new InvalidOperationException($"librdkafka refused to set the mock broker {(up ? "up" : "down")}: error {error}");
     }
 
+    /// <summary>
+    /// Makes the broker answer the next <paramref name="count"/> Produce requests with <paramref name="error"/>: a
+    /// partial outage for the tests (rd_kafka_mock_push_request_errors_array). A retriable error has producers retry
+    /// until their message timeout.
+    /// </summary>
+    public void FailNextProduceRequests(int count, ErrorCode error)
+    {
+        const short produceApiKey = 0;
+        var cluster = NativeMock.rd_kafka_handle_mock_cluster(LibrdkafkaHandle());
+        if (cluster == IntPtr.Zero)
+            throw new InvalidOperationException("this client holds no mock cluster");
+        var errors = Enumerable.Repeat((int)error, count).ToArray();
+        NativeMock.rd_kafka_mock_push_request_errors_array(cluster, produceApiKey, (nuint)count, errors);
+    }
+
     /// <summary>The rd_kafka_t* behind the owning client (Confluent.Kafka keeps it in an internal SafeHandle).</summary>
     private IntPtr LibrdkafkaHandle()
     {
@@ -73,7 +88,7 @@ public sealed partial class MockKafkaCluster : IDisposable
     }
 
     /// <summary>
-    /// The three mock functions, looked up in the librdkafka build Confluent.Kafka loaded: librdkafka.redist ships several
+    /// The mock functions used here, looked up in the librdkafka build Confluent.Kafka loaded: librdkafka.redist ships several
     /// for Linux (glibc with SASL, CentOS 8, Alpine) and loads the first this machine can; asking again for each finds
     /// the same one already in the process.
     /// </summary>
@@ -89,6 +104,12 @@ public sealed partial class MockKafkaCluster : IDisposable
 
         public static int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId) =>
             ((delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(Library, "rd_kafka_mock_broker_set_up"))(cluster, brokerId);
+
+        public static void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count, int[] errors)
+        {
+            fixed (int* first = errors)
+                ((delegate* unmanaged<IntPtr, short, nuint, int*, void>)NativeLibrary.GetExport(Library, "rd_kafka_mock_push_request_errors_array"))(cluster, apiKey, count, first);
+        }
 
         private static IntPtr Load()
         {
