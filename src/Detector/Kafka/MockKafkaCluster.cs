@@ -65,6 +65,20 @@ public sealed partial class MockKafkaCluster : IDisposable
     }
 
     /// <summary>
+    /// Creates a topic with <paramref name="partitions"/> partitions (auto-created topics get four). The cluster keeps
+    /// about 5 MiB per partition, so a benchmark that needs more data on one topic spreads it over more partitions.
+    /// </summary>
+    public void CreateTopic(string topic, int partitions)
+    {
+        var cluster = NativeMock.rd_kafka_handle_mock_cluster(LibrdkafkaHandle());
+        if (cluster == IntPtr.Zero)
+            throw new InvalidOperationException("this client holds no mock cluster");
+        var error = NativeMock.rd_kafka_mock_topic_create(cluster, topic, partitions, 1);
+        if (error != 0)
+            throw new InvalidOperationException($"librdkafka refused to create {topic}: error {error}");
+    }
+
+    /// <summary>
     /// Makes the broker answer the next <paramref name="count"/> Produce requests with <paramref name="error"/>: a
     /// partial outage for the tests (rd_kafka_mock_push_request_errors_array). A retriable error has producers retry
     /// until their message timeout.
@@ -104,6 +118,19 @@ public sealed partial class MockKafkaCluster : IDisposable
 
         public static int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId) =>
             ((delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(Library, "rd_kafka_mock_broker_set_up"))(cluster, brokerId);
+
+        public static int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions, int replicationFactor)
+        {
+            var name = Marshal.StringToCoTaskMemUTF8(topic);
+            try
+            {
+                return ((delegate* unmanaged<IntPtr, IntPtr, int, int, int>)NativeLibrary.GetExport(Library, "rd_kafka_mock_topic_create"))(cluster, name, partitions, replicationFactor);
+            }
+            finally
+            {
+                Marshal.FreeCoTaskMem(name);
+            }
+        }
 
         public static void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count, int[] errors)
         {
