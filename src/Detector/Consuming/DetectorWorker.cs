@@ -56,86 +56,42 @@ internal sealed partial class DetectorWorker(
         var engine = await StartEngineAsync(sink, stoppingToken);
         var failures = 0;
         var batch = new List<ConsumeResult<string, byte[]>>(options.BatchSize);
-        // While the engine applies one batch on a thread of its own, this one reads and decodes the next: consuming and
-        // applying overlap, and a batch's offsets are still stored only after it is applied.
-        BatchInFlight? applying = null;
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            batch.Clear();
+            Fill(consumer, order, batch, stoppingToken);
+            try
             {
-                batch.Clear();
-                await FillAsync(consumer, batch, applying?.Applied, stoppingToken);
-                try
-                {
-                    coverage.Refresh(consumer);
-                    Decode(batch, order, decoder, rejected);
-                    if (applying is not null)
-                    {
-                        var done = applying;
-                        applying = null;
-                        await FinishAsync(consumer, order, rejected, done, stoppingToken);
-                        failures = 0;
-                    }
-                    applying = Apply(engine, order, coverage.HoldsEveryPartition, batch.Count > 0, stoppingToken);
-                    if (applying is { Ready.Count: 0 } && batch.Count == 0)
-                    {
-                        // An idle tick (rescans by the wall clock only): finished now, so that the next read waits for
-                        // traffic as usual instead of spinning through empty batches.
-                        var tick = applying;
-                        applying = null;
-                        await FinishAsync(consumer, order, rejected, tick, stoppingToken);
-                    }
-                }
-                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-                {
-                    // Nothing since the last stored offsets counts: read it again with an engine built afresh, once the
-                    // old one has stopped writing. (Rejections may have been sent already; they are sent again: at least
-                    // once, like everything else.)
-                    if (applying is not null)
-                        await ((Task)applying.Applied).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    applying = null;
-                    metrics.Failures.Inc();
-                    readiness.StoreReachable(false, e.Message);
-                    var pause = Backoff(++failures);
-                    LogBatchFailed(e, pause.TotalSeconds);
-                    await Task.Delay(pause, stoppingToken);
-                    order.Reset();
-                    foreach (var resume in order.ResumePoints())
-                        consumer.Seek(resume);
-                    engine = await StartEngineAsync(sink, stoppingToken);
-                }
+                coverage.Refresh(consumer);
+                await ApplyAsync(consumer, order, coverage.HoldsEveryPartition, decoder, rejected, engine, batch, stoppingToken);
+                readiness.StoreReachable(true);
+                failures = 0;
             }
-        }
-        finally
-        {
-            // Stopping: store the offsets of a batch the engine has applied, so that a restart does not read it again.
-            if (applying is not null)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                await ((Task)applying.Applied).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                if (applying.Applied.IsCompletedSuccessfully)
-                    await FinishAsync(consumer, order, rejected, applying, CancellationToken.None);
+                // Nothing of this batch counts yet: read it again from the stored offsets with an engine built afresh.
+                // (Its rejections may have been sent already; they are sent again: at least once, like everything else.)
+                metrics.Failures.Inc();
+                readiness.StoreReachable(false, e.Message);
+                var pause = Backoff(++failures);
+                LogBatchFailed(e, pause.TotalSeconds);
+                await Task.Delay(pause, stoppingToken);
+                order.Reset();
+                foreach (var resume in order.ResumePoints())
+                    consumer.Seek(resume);
+                engine = await StartEngineAsync(sink, stoppingToken);
             }
         }
     }
 
-    /// <summary>
-    /// Reads up to a batch of messages (and end-of-partition events), waiting at most BatchWaitMs once the first has
-    /// come. While a batch is being applied it reads on until that batch is done, then returns at once so the batch's
-    /// offsets and latency are recorded without waiting for traffic.
-    /// </summary>
-    private async Task FillAsync(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch, Task? applying, CancellationToken stoppingToken)
+    /// <summary>Reads up to a batch of messages (and end-of-partition events), waiting at most BatchWaitMs once the first has come.</summary>
+    private void Fill(IConsumer<string, byte[]> consumer, EventTimeOrder order, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
         while (batch.Count < options.BatchSize && !stoppingToken.IsCancellationRequested)
         {
-            var applyingNow = applying is { IsCompleted: false };
-            if (applying is not null && !applyingNow)
-                return;
-            // While the engine works, never block in Consume: this loop then holds a thread-pool thread that the engine's
-            // Redis and Kafka completions need (blocking here cost the Redis detector 500 ms stalls, the thread pool's
-            // injection delay).
-            var wait = applyingNow ? TimeSpan.Zero
-                : batch.Count == 0 ? TimeSpan.FromMilliseconds(100)
+            var wait = batch.Count == 0
+                ? TimeSpan.FromMilliseconds(100)
                 : TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWaitMs - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             ConsumeResult<string, byte[]>? result;
             try
@@ -147,19 +103,16 @@ internal sealed partial class DetectorWorker(
                 LogConsumeError(e.Error.Reason);
                 return;
             }
-            if (result is not null)
-                // An end-of-partition event stays in the batch, in its place: it says the partition is caught up only
-                // after the messages read before it are in the order.
-                batch.Add(result);
-            else if (applyingNow)
-                await Task.WhenAny(applying!, Task.Delay(1, stoppingToken));
-            else
+            if (result is null)
                 return;
+            // An end-of-partition event stays in the batch, in its place: it says the partition is caught up only after
+            // the messages read before it are in the order.
+            batch.Add(result);
         }
     }
 
-    /// <summary>Rejects the unusable messages of a batch and puts the rest in event-time order.</summary>
-    private void Decode(List<ConsumeResult<string, byte[]>> batch, EventTimeOrder order, MessageDecoder decoder, RejectedMessages rejected)
+    private async Task ApplyAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, bool holdsEveryPartition, MessageDecoder decoder,
+        RejectedMessages rejected, CompromiseEngine engine, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
     {
         foreach (var message in batch)
         {
@@ -178,51 +131,33 @@ internal sealed partial class DetectorWorker(
             }
             order.Add(message.TopicPartitionOffset, e, message.Message.Timestamp.UtcDateTime);
         }
-    }
-
-    /// <summary>Hands the events the watermark has passed to the engine, on a thread of its own; null when there is nothing to do.</summary>
-    private BatchInFlight? Apply(CompromiseEngine engine, EventTimeOrder order, bool holdsEveryPartition, bool readSomething, CancellationToken stoppingToken)
-    {
         var ready = order.TakeReady();
         var idle = order.Idle;
-        if (ready.Count == 0 && !readSomething && !idle)
-            return null;
-        var offsets = order.Committable();
+        if (ready.Count == 0 && batch.Count == 0 && !idle)
+            return;
+
+        var started = Stopwatch.GetTimestamp();
         var events = ready.ConvertAll(r => r.Event);
         // Idle, holding every partition: every event before now is applied, so rescans due by now (wall clock) need not
         // wait for more traffic. A replica holding only some partitions waits for events to move its event time.
-        DateTimeOffset? rescanUntil = idle && holdsEveryPartition ? clock.GetUtcNow() : null;
-        var started = Stopwatch.GetTimestamp();
-        var applied = Task.Run(async () => await engine.ProcessBatchAsync(events, rescanUntil, stoppingToken), stoppingToken);
-        return new BatchInFlight(applied, ready, offsets, idle, started);
-    }
-
-    /// <summary>Once a batch is applied: its rejections delivered, its offsets stored, its figures recorded.</summary>
-    private async Task FinishAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order, RejectedMessages rejected, BatchInFlight batch, CancellationToken stoppingToken)
-    {
-        var outcome = await batch.Applied;
+        var outcome = await engine.ProcessBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
         await rejected.FlushAsync(stoppingToken);
-        foreach (var offset in order.Stored(batch.Offsets))
+        foreach (var offset in order.Committable())
             consumer.StoreOffset(offset);
-        readiness.StoreReachable(true);
 
         var committedAt = clock.GetUtcNow().UtcDateTime;
-        metrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(batch.Started).TotalSeconds);
-        foreach (var (_, producedAt) in batch.Ready)
+        metrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        foreach (var (_, producedAt) in ready)
             metrics.EventLatencySeconds.Observe(Math.Max(0, (committedAt - producedAt).TotalSeconds));
         metrics.Processed.WithLabels(options.TransactionsTopic).Inc(outcome.Transactions);
         metrics.Processed.WithLabels(options.FraudReportsTopic).Inc(outcome.Reports);
         metrics.Duplicates.WithLabels(options.TransactionsTopic).Inc(outcome.DuplicateTransactions);
         metrics.Duplicates.WithLabels(options.FraudReportsTopic).Inc(outcome.DuplicateReports);
         metrics.Held.Set(order.Count);
-        metrics.CaughtUp.Set(batch.Idle && order.Idle ? 1 : 0);
+        metrics.CaughtUp.Set(idle ? 1 : 0);
         metrics.AssignedPartitions.Set(consumer.Assignment.Count);
         UpdateLag(consumer);
     }
-
-    /// <summary>A batch handed to the engine: what it releases, and the offsets to store once it is applied.</summary>
-    private sealed record BatchInFlight(Task<BatchOutcome> Applied, List<(ReplayEvent Event, DateTime ProducedAt)> Ready,
-        List<TopicPartitionOffset> Offsets, bool Idle, long Started);
 
     private void UpdateLag(IConsumer<string, byte[]> consumer)
     {

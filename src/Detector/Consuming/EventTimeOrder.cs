@@ -102,34 +102,17 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         return ready;
     }
 
-    /// <summary>
-    /// The offset each partition may store now: its oldest message still held, or the one after its last. Only a
-    /// snapshot: the caller stores them once the events released before it are applied, and then says so with
-    /// <see cref="Stored"/>.
-    /// </summary>
-    public List<TopicPartitionOffset> Committable()
+    /// <summary>The offset each partition may store: its oldest message still held, or the one after its last.</summary>
+    public IEnumerable<TopicPartitionOffset> Committable()
     {
-        var offsets = new List<TopicPartitionOffset>(_partitions.Count);
         foreach (var (partition, state) in _partitions)
-            if (state.Next is { } next)
-                offsets.Add(new TopicPartitionOffset(partition, state.Pending.Count > 0 ? state.Pending.Min : next));
-        return offsets;
-    }
-
-    /// <summary>
-    /// Records offsets from <see cref="Committable"/> as stored, where a failure resumes from; returns those of
-    /// partitions still followed (a partition revoked meanwhile is its next owner's to store).
-    /// </summary>
-    public List<TopicPartitionOffset> Stored(IEnumerable<TopicPartitionOffset> offsets)
-    {
-        var kept = new List<TopicPartitionOffset>();
-        foreach (var offset in offsets)
-            if (_partitions.TryGetValue(offset.TopicPartition, out var state))
-            {
-                state.Resume = offset.Offset.Value;
-                kept.Add(offset);
-            }
-        return kept;
+        {
+            if (state.Next is not { } next)
+                continue;
+            var offset = state.Pending.Count > 0 ? state.Pending.Min : next;
+            state.Resume = offset;
+            yield return new TopicPartitionOffset(partition, offset);
+        }
     }
 
     /// <summary>Where each partition must be read again from after a failure (the last committable offset).</summary>
