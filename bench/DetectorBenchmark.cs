@@ -33,6 +33,18 @@ internal static partial class DetectorBenchmark
     /// <summary>The town the paced (live) measurements replay: 30 days of history per card.</summary>
     private static readonly SimulationOptions LiveTown = new() { Cards = 20_000, Days = 30, Skimmers = 1, Seed = 11, Atms = 150 };
 
+    /// <summary>The live measurements: how long each counts, and the offered rates tried (doubling).</summary>
+    private const int MeasuredSeconds = 15;
+    private const double LowestOffered = 4000, HighestOffered = 32_000;
+
+    /// <summary>The paced town's messages, simulated once for every live measurement.</summary>
+    private static readonly Lazy<MessageFeeds> LiveTownFeeds = new(() =>
+    {
+        var town = new MessageFeeds();
+        new Simulation(LiveTown).Run(town);
+        return town;
+    });
+
     public static async Task<int> RunAsync(string[] args)
     {
         var cards = Args.Int(args, "--cards", 240_000);
@@ -86,11 +98,11 @@ internal static partial class DetectorBenchmark
         Console.Error.WriteLine($"bare StackExchange.Redis loop {bareRedis:N0}/s");
         var withRedis = await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds);
         Console.Error.WriteLine($"detector, Redis store {withRedis.Rate:N0}/s");
-        var redisLive = await LiveCapacityAsync(kafka, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "redis");
-        var latency = await LatencyAtAsync(kafka, redis.ConnectionString, batchSize, Paced(redisLive), fetchWaitMs, batchWaitMs, "redis");
+        var redisLive = await LiveCapacityAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "redis");
+        var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, Paced(redisLive), fetchWaitMs, batchWaitMs, "redis");
         Console.Error.WriteLine($"Redis store keeps up live to {KeepsUp(redisLive)}; at 70 %: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, p99.9 {latency.P999:F2} ms");
-        var memoryLive = await LiveCapacityAsync(kafka, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "memory");
-        var memoryLatency = await LatencyAtAsync(kafka, redis.ConnectionString, batchSize, Paced(memoryLive), fetchWaitMs, batchWaitMs, "memory");
+        var memoryLive = await LiveCapacityAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "memory");
+        var memoryLatency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, Paced(memoryLive), fetchWaitMs, batchWaitMs, "memory");
         Console.Error.WriteLine($"in-process store keeps up live to {KeepsUp(memoryLive)}; at 70 %: p50 {memoryLatency.P50:F2} ms, p99 {memoryLatency.P99:F2} ms");
 
         var lines = new[]
@@ -148,7 +160,7 @@ internal static partial class DetectorBenchmark
         foreach (var store in stores)
             foreach (var rate in rates)
             {
-                var latency = await LatencyAtAsync(kafka, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
+                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
                 Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
             }
         return 0;
@@ -355,20 +367,15 @@ internal static partial class DetectorBenchmark
     }
 
     /// <summary>
-    /// Per-event latency with Redis: a producer paced at <paramref name="rate"/> transactions/s (the town replayed again
-    /// with fresh ids) into a new topic that the detector consumes live; the detector's latency histogram is read after
-    /// a warm-up and at the end, and the difference gives the percentiles.
-    /// </summary>
-    /// <summary>
     /// The highest offered rate (of a doubling series from 4,000/s) at which the detector keeps up on the paced town:
     /// nearly every event offered in the window committed, p99 under a second. The latency figures are taken at 70 % of it.
     /// </summary>
-    private static async Task<double> LiveCapacityAsync(MockKafkaCluster kafka, string redis, int batchSize, int fetchWaitMs, int batchWaitMs, string store)
+    private static async Task<double> LiveCapacityAsync(string bootstrapServers, string redis, int batchSize, int fetchWaitMs, int batchWaitMs, string store)
     {
         var kept = 0.0;
         for (var rate = LowestOffered; rate <= HighestOffered; rate *= 2)
         {
-            var (_, p99, _, count) = await LatencyAtAsync(kafka, redis, batchSize, rate, fetchWaitMs, batchWaitMs, store);
+            var (_, p99, _, count) = await LatencyAtAsync(bootstrapServers, redis, batchSize, rate, fetchWaitMs, batchWaitMs, store);
             var keepsUp = count >= 0.95 * rate * MeasuredSeconds && p99 < 1000;
             Console.Error.WriteLine($"{store} store offered {rate:N0}/s: {count / MeasuredSeconds:N0}/s committed, p99 {p99:F0} ms{(keepsUp ? "" : ": falls behind")}");
             if (!keepsUp)
@@ -378,25 +385,20 @@ internal static partial class DetectorBenchmark
         return kept;
     }
 
-    private const int MeasuredSeconds = 15;
-    private const double LowestOffered = 4000, HighestOffered = 32_000;
-
     /// <summary>The rate to pace the latency measurement at: 70 % of what the store keeps up with (of the lowest offered if none).</summary>
     private static double Paced(double keptUpWith) => 0.7 * Math.Max(keptUpWith, LowestOffered);
 
+    /// <summary>The rate a store keeps up with, as the page shows it.</summary>
     private static string KeepsUp(double keptUpWith) =>
         keptUpWith == 0 ? $"under {LowestOffered:N0}/s" : keptUpWith >= HighestOffered ? $"{keptUpWith:N0}/s or more" : $"{keptUpWith:N0}/s";
 
-    private static readonly Lazy<MessageFeeds> LiveTownFeeds = new(() =>
+    /// <summary>
+    /// Per-event latency with either store: a producer paced at <paramref name="rate"/> transactions/s (the town replayed again
+    /// with fresh ids) into a new topic that the detector consumes live; the detector's latency histogram is read after
+    /// a warm-up and at the end, and the difference gives the percentiles.
+    /// </summary>
+    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store)
     {
-        var town = new MessageFeeds();
-        new Simulation(LiveTown).Run(town);
-        return town;
-    });
-
-    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(MockKafkaCluster kafka, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store)
-    {
-        var bootstrapServers = kafka.BootstrapServers;
         var topic = $"bench.live.{Guid.NewGuid():N}";
         var app = BuildDetector(bootstrapServers, redis, store, batchSize, topic, topic + ".reports", o =>
         {
