@@ -324,8 +324,9 @@ internal static partial class DetectorBenchmark
 
     /// <summary>
     /// The detector's Redis work without the detector: per batch, the read-ahead of applied keys; per card-present
-    /// transaction the visit ZADD and PEXPIRE, the day-set SADD (a TTL once per terminal and day), a trim one time in
-    /// sixteen; per batch the active-card and active-terminal ZADD GT, then the applied-key SADDs, all awaited.
+    /// transaction the visit ZADD (its TTL once per card: the store sets it once a week), the day-set SADD (a TTL once
+    /// per terminal and day), a trim one time in sixteen; per batch the active-card and active-terminal ZADD GT, then
+    /// the applied-key SADDs, all awaited.
     /// </summary>
     private static async Task<double> BareRedisAsync(string redisConnection, MessageFeeds feeds, int batchSize)
     {
@@ -335,6 +336,7 @@ internal static partial class DetectorBenchmark
         var transactions = feeds.Transactions.Select(m => JsonSerializer.Deserialize(m.Value, ContractsJsonContext.Default.Transaction)!).ToList();
         var retention = TimeSpan.FromDays(59);
         var dayKeysWithTtl = new HashSet<(string, int)>();
+        var visitKeysWithTtl = new HashSet<string>();
         var clock = Stopwatch.StartNew();
         foreach (var batch in transactions.Chunk(batchSize))
         {
@@ -348,7 +350,8 @@ internal static partial class DetectorBenchmark
                 var day = EventDay.Of(tx.Timestamp);
                 var visits = keys.CardVisits(tx.CardToken);
                 writes.Add(db.SortedSetAddAsync(visits, $"{tx.Timestamp.UtcTicks}\u001f{tx.TerminalId}\u001fatm\u001f{tx.Lat}\u001f{tx.Lon}\u001f{tx.Country}\u001f{tx.BankId}", tx.Timestamp.UtcTicks));
-                writes.Add(db.KeyExpireAsync(visits, retention));
+                if (visitKeysWithTtl.Add(tx.CardToken))
+                    writes.Add(db.KeyExpireAsync(visits, retention));
                 if (tx.Timestamp.UtcTicks / TimeSpan.TicksPerSecond % 16 == 0)
                     writes.Add(db.SortedSetRemoveRangeByScoreAsync(visits, double.NegativeInfinity, 0, Exclude.Stop));
                 var terminalDay = keys.TerminalDay(tx.TerminalId, day);

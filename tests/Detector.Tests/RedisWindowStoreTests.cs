@@ -43,4 +43,26 @@ public sealed class RedisWindowStoreTests(RedisFixture redis) : WindowStoreContr
         Assert.True(written.Count >= 12, $"{written.Count} keys");
         Assert.All(written, key => Assert.NotNull(_connection.GetDatabase().KeyTimeToLive(key)));
     }
+
+    [Fact]
+    public async Task KeysWrittenAgainInLaterBatchesLiveAtLeastTheRetention()
+    {
+        var prefix = $"ttl-{Guid.NewGuid():N}";
+        var retention = TimeSpan.FromDays(60);
+        var store = new RedisWindowStore(_connection!, new RedisKeys(prefix), retention, TimeSpan.FromDays(7));
+        var at = new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
+        // The same card and terminal day in three batches, the last also carrying a late visit five days back.
+        foreach (var visits in new[] { new[] { at }, [at.AddHours(1)], [at.AddHours(2), at.AddDays(-5)] })
+        {
+            foreach (var time in visits)
+                await store.AddVisitAsync(new CardVisit("c1", "sbi", "ATM-1", SkimGuard.Contracts.TerminalType.Atm, time, 19.3, 72.8, "IN"), TestContext.Current.CancellationToken);
+            await store.CommitBatchAsync(TestContext.Current.CancellationToken);
+        }
+
+        var server = _connection!.GetServer(_connection.GetEndPoints()[0]);
+        var written = server.Keys(pattern: $"{prefix}:*").ToList();
+        Assert.Contains(written, key => key.ToString().EndsWith(":v", StringComparison.Ordinal));
+        Assert.Equal(2, written.Count(key => key.ToString().Contains(":d:", StringComparison.Ordinal)));
+        Assert.All(written, key => Assert.True(_connection.GetDatabase().KeyTimeToLive(key) >= retention - TimeSpan.FromMinutes(1), $"{key} expires in {_connection.GetDatabase().KeyTimeToLive(key)}"));
+    }
 }

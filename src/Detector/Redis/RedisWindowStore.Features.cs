@@ -82,19 +82,21 @@ public sealed partial class RedisWindowStore : IFeatureStore
         {
             var key = keys.FeatureCard(token);
             writes.Add(transaction.HashSetAsync(key, [new HashEntry("home", card.HomeCountry), new HashEntry("txns", FormatTransactions(card.Transactions))]));
-            writes.Add(transaction.KeyExpireAsync(key, ttl));
+            if (_ttls.IsDue(key))
+                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl)));
         }
         foreach (var (token, reportedAt) in changes.Reported)
         {
             var key = keys.FeatureCard(token);
             writes.Add(transaction.HashSetAsync(key, "reported", reportedAt.UtcTicks, When.NotExists));
-            writes.Add(transaction.KeyExpireAsync(key, ttl));
+            writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl))); // never shorter than the refreshed TTL
         }
         foreach (var group in changes.TerminalCounts.GroupBy(c => c))
         {
             var key = keys.FeatureTerminal(group.Key.Terminal);
             writes.Add(transaction.HashIncrementAsync(key, CountField(group.Key.Kind, group.Key.Day), group.Count()));
-            writes.Add(transaction.KeyExpireAsync(key, ttl));
+            if (_ttls.IsDue(key))
+                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl)));
         }
         foreach (var (terminal, reported, fraud) in changes.TerminalFrauds)
             writes.Add(transaction.HashSetAsync(keys.FeatureTerminal(terminal), FraudField(reported, fraud), 1));

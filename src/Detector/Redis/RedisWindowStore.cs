@@ -16,7 +16,8 @@ namespace SkimGuard.Detector.Redis;
 /// with the batch's applied-event keys, in one MULTI/EXEC. A crash before the commit leaves Redis exactly as the last
 /// batch left it, so reading the batch again repeats it exactly; a crash cannot leave half a batch behind.
 /// Every key expires: state with the retention, applied-event keys with the dedupe window, counted from the last write
-/// in wall-clock time (event time may be years old in a replay); expiry in event time is applied on read.
+/// in wall-clock time (event time may be years old in a replay); expiry in event time is applied on read. Keys written
+/// by nearly every batch get a week more and have it set once a week (<see cref="TtlRefresh"/>), not at every write.
 /// It keeps the fraud features' windows too (RedisWindowStore.Features.cs), committed with the same batch.
 /// </summary>
 public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
@@ -60,6 +61,8 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     // Terminal info refreshed once per terminal and day by this process (after a commit that carried it).
     private readonly Dictionary<string, int> _terminalInfoDay = new(StringComparer.Ordinal);
     private int _stateFromDay = int.MinValue;
+    // Keys written by nearly every batch (card visits, terminal days, feature windows) get their TTL once a week.
+    private readonly TtlRefresh _ttls = new(TimeProvider.System);
 
     /// <summary>Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, for the metrics.</summary>
     public Action<string, TimeSpan>? Timed { get; init; }
@@ -88,13 +91,15 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         var started = Stopwatch.GetTimestamp();
         var batch = _batch;
         var transaction = _db.CreateTransaction();
+        _ttls.Abandoned(); // what an earlier attempt that failed would have set
         var writes = new List<Task>();
         var infoSent = new List<(string Terminal, int Day)>();
         foreach (var (token, visits) in batch.Visits)
         {
             var key = keys.CardVisits(token);
             writes.Add(transaction.SortedSetAddAsync(key, [.. visits.Select(v => new SortedSetEntry(VisitMember(v), v.Time.UtcTicks))]));
-            writes.Add(transaction.KeyExpireAsync(key, retention));
+            if (_ttls.IsDue(key))
+                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
             // Visits older than the retention are filtered on read; trimming on one card in sixteen per batch bounds the set.
             if ((uint)StringComparer.Ordinal.GetHashCode(token) % 16 == (uint)visits[0].Time.Minute % 16)
                 writes.Add(transaction.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, StateFromTicks(), Exclude.Stop));
@@ -105,7 +110,8 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             {
                 var key = keys.TerminalDay(terminal, day);
                 writes.Add(transaction.SetAddAsync(key, [.. cards.Select(c => (RedisValue)$"{c.BankId}{Separator}{c.Token}")]));
-                writes.Add(transaction.KeyExpireAsync(key, retention));
+                if (_ttls.IsDue(key))
+                    writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
             }
         }
         foreach (var (terminal, visit) in batch.Terminals)
@@ -167,6 +173,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         }
         foreach (var (terminal, day) in infoSent)
             _terminalInfoDay[terminal] = day;
+        _ttls.Committed();
         _batch = new PendingBatch();
         Timed?.Invoke("commit", Stopwatch.GetElapsedTime(started));
     }
