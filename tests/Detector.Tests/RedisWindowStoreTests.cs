@@ -65,4 +65,19 @@ public sealed class RedisWindowStoreTests(RedisFixture redis) : WindowStoreContr
         Assert.Equal(2, written.Count(key => key.ToString().Contains(":d:", StringComparison.Ordinal)));
         Assert.All(written, key => Assert.True(_connection.GetDatabase().KeyTimeToLive(key) >= retention - TimeSpan.FromMinutes(1), $"{key} expires in {_connection.GetDatabase().KeyTimeToLive(key)}"));
     }
+
+    [Fact]
+    public async Task ACardsVisitsStayInRedisCompactEncoding()
+    {
+        var prefix = $"enc-{Guid.NewGuid():N}";
+        var store = new RedisWindowStore(_connection!, new RedisKeys(prefix), TimeSpan.FromDays(60), TimeSpan.FromDays(7));
+        var at = new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < 5; i++)
+            await store.AddVisitAsync(new CardVisit("c1", "sbi", $"ATM-MBR-{i:D4}", SkimGuard.Contracts.TerminalType.Atm, at.AddHours(i), 19.301234567890123, 72.851234567890123, "IN"), TestContext.Current.CancellationToken);
+        await store.CommitBatchAsync(TestContext.Current.CancellationToken);
+
+        var encoding = await _connection!.GetDatabase().ExecuteAsync("OBJECT", "ENCODING", new RedisKeys(prefix).CardVisits("c1").ToString());
+        Assert.Equal("listpack", encoding.ToString());
+        Assert.Equal(5, (await store.GetCardAsync("c1", TestContext.Current.CancellationToken)).Visits.Count);
+    }
 }

@@ -97,7 +97,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         foreach (var (token, visits) in batch.Visits)
         {
             var key = keys.CardVisits(token);
-            writes.Add(transaction.SortedSetAddAsync(key, [.. visits.Select(v => new SortedSetEntry(VisitMember(v), v.Time.UtcTicks))]));
+            writes.Add(transaction.SortedSetAddAsync(key, [.. visits.Select(v => new SortedSetEntry(VisitMember.Of(v), v.Time.UtcTicks))]));
             if (_ttls.IsDue(key))
                 writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
             // Visits older than the retention are filtered on read; trimming on one card in sixteen per batch bounds the set.
@@ -204,7 +204,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     {
         var visits = _db.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
         var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? pending : await StoredMarkAsync(cardToken);
-        var all = (await visits).Select(v => ParseVisit(cardToken, v!)).ToList();
+        var all = (await visits).Select(v => VisitMember.Parse(cardToken, v!)).ToList();
         if (_batch.Visits.TryGetValue(cardToken, out var added))
             all = [.. all.Concat(added).OrderBy(v => v.Time)];
         return new CardHistory(all, mark);
@@ -422,17 +422,6 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     }
 
     private static long Sum(RedisValue[] values) => values.Where(v => v.HasValue).Sum(v => (long)v);
-
-    private static string VisitMember(CardVisit visit) => string.Join(Separator,
-        visit.Time.UtcTicks.ToString(CultureInfo.InvariantCulture), visit.TerminalId, WireNames.NameOf(visit.TerminalType),
-        Number(visit.Lat), Number(visit.Lon), visit.Country, visit.BankId);
-
-    private static CardVisit ParseVisit(string token, string member)
-    {
-        var parts = member.Split(Separator);
-        return new CardVisit(token, parts[6], parts[1], WireNames.Of<TerminalType>()[parts[2]],
-            new DateTimeOffset(long.Parse(parts[0], CultureInfo.InvariantCulture), TimeSpan.Zero), Coordinate(parts[3]), Coordinate(parts[4]), parts[5]);
-    }
 
     private static RescanEntry ParseRescan(string terminalId, string value)
     {
