@@ -23,7 +23,7 @@ public sealed class DetectorMetrics
         Held = factory.CreateGauge("skimguard_detector_held_events", "Events held to be applied in event-time order.");
         Alerts = factory.CreateCounter("skimguard_detector_alerts_total", "Alert states published, raised or updated.", "status");
         CardsAtRisk = factory.CreateCounter("skimguard_detector_cards_at_risk_messages_total", "Cards-at-risk messages published.");
-        RedisSeconds = factory.CreateHistogram("skimguard_detector_redis_seconds", "Redis round trips of a batch: the read-ahead and the commit.",
+        RedisSeconds = factory.CreateHistogram("skimguard_detector_redis_seconds", "Redis round trips by step: a batch's read-ahead and commit, and the reads in the middle of a batch (card, terminal, base rate).",
             new HistogramConfiguration { LabelNames = ["step"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
         CaughtUp = factory.CreateGauge("skimguard_detector_caught_up", "1 when every assigned partition is read to its end and every event applied.");
         AssignedPartitions = factory.CreateGauge("skimguard_detector_assigned_partitions", "Partitions of the input topics this replica holds.");

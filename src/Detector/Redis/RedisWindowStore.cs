@@ -64,7 +64,10 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     // Keys written by nearly every batch (card visits, terminal days, feature windows) get their TTL once a week.
     private readonly TtlRefresh _ttls = new(TimeProvider.System);
 
-    /// <summary>Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, for the metrics.</summary>
+    /// <summary>
+    /// Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, and each read in the middle of a
+    /// batch: a card's history ("card_read"), a terminal's days for a scan ("terminal_read"), the base rate ("base_rate_read").
+    /// </summary>
     public Action<string, TimeSpan>? Timed { get; init; }
 
     /// <inheritdoc />
@@ -202,11 +205,13 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     /// <inheritdoc />
     public async ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
+        var started = Stopwatch.GetTimestamp();
         var visits = _db.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
         var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? pending : await StoredMarkAsync(cardToken);
         var all = (await visits).Select(v => VisitMember.Parse(cardToken, v!)).ToList();
         if (_batch.Visits.TryGetValue(cardToken, out var added))
             all = [.. all.Concat(added).OrderBy(v => v.Time)];
+        Timed?.Invoke("card_read", Stopwatch.GetElapsedTime(started));
         return new CardHistory(all, mark);
     }
 
@@ -251,6 +256,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     /// <inheritdoc />
     public async ValueTask<TerminalHistory?> GetTerminalAsync(string terminalId, int fromDay, int toDay, CancellationToken cancellationToken = default)
     {
+        var started = Stopwatch.GetTimestamp();
         fromDay = Math.Max(fromDay, _stateFromDay);
         var batch = _db.CreateBatch();
         var info = batch.HashGetAllAsync(keys.Terminal(terminalId));
@@ -279,6 +285,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             foreach (var (token, visitor) in pendingVisitors)
                 visitors[token] = visitor;
         var (from, to) = (EventDay.Start(fromDay), EventDay.Start(toDay + 1));
+        Timed?.Invoke("terminal_read", Stopwatch.GetElapsedTime(started));
         var inRange = visitors.Values
             .Where(v => v.Visits.Any(t => t >= from && t < to))
             .Select(v => v.Visits.All(t => t >= from && t < to) ? v : v with { Visits = [.. v.Visits.Where(t => t >= from && t < to)] })
@@ -291,6 +298,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     /// <inheritdoc />
     public async ValueTask<BaseRate> GetBaseRateAsync(int fromDay, int toDay, CancellationToken cancellationToken = default)
     {
+        var started = Stopwatch.GetTimestamp();
         fromDay = Math.Max(fromDay, _stateFromDay);
         var dayRange = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1)).ToArray();
         if (dayRange.Length == 0)
@@ -311,11 +319,13 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         long Added(List<KeyValuePair<string, int>> pending, double?[] stored) =>
             pending.Select((p, i) => (InRange(Math.Max(p.Value, stored[i] ?? double.MinValue)) ? 1 : 0) - (InRange(stored[i]) ? 1 : 0)).Sum();
         long PendingWeight(Dictionary<int, long> byDay) => byDay.Where(d => d.Key >= fromDay && d.Key <= toDay).Sum(d => d.Value);
-        return BaseRate.FromMicro(
+        var rate = BaseRate.FromMicro(
             await activeCards + Added(cards, await cardDays),
             Sum(await weights) + PendingWeight(_batch.WeightMicro),
             Sum(await strong) + PendingWeight(_batch.StrongMicro),
             await activeTerminals + Added(terminals, await terminalDays));
+        Timed?.Invoke("base_rate_read", Stopwatch.GetElapsedTime(started));
+        return rate;
     }
 
     /// <inheritdoc />
