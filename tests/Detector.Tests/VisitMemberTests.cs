@@ -21,9 +21,9 @@ public sealed class VisitMemberTests
     }
 
     [Fact]
-    public void IdsOfTheContractsLongestLengthReadBack()
+    public void IdsOfTheContractsLongestLengthInAnyScriptReadBack()
     {
-        var visit = new CardVisit("tok", new string('b', 64), new string('t', 64), TerminalType.Pos, At, 1.5, 2.5, "GB");
+        var visit = new CardVisit("tok", new string('b', 64), new string('त', 64), TerminalType.Pos, At, 1.5, 2.5, "GB");
         Assert.Equal(visit, VisitMember.Parse("tok", VisitMember.Of(visit)));
     }
 

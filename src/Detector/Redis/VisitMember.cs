@@ -39,7 +39,7 @@ internal static class VisitMember
         }
         foreach (var text in texts)
         {
-            // Ids are at most 64 characters (the contract's limit), so a byte holds the length.
+            // Ids are at most 64 UTF-16 characters (the contract's limit), so at most 192 bytes of UTF-8: a byte holds the length.
             var length = Encoding.UTF8.GetBytes(text, span[(at + 1)..]);
             span[at] = checked((byte)length);
             at += 1 + length;
