@@ -74,9 +74,17 @@ internal static partial class DetectorBenchmark
         EnsureNothingWasDropped(kafka.BootstrapServers);
         if (Args.Text(args, "--detector-only", "") is { Length: > 0 } only)
         {
-            // Diagnostic, for a profiler: the detector alone on the topics, three times. Prints, writes no page.
+            // Diagnostic, for a profiler: the detector alone on the topics, three times, with what Redis did for each run
+            // (its commandstats: calls and time of the commands behind a commit). Prints, writes no page.
+            await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+            var server = admin.GetServer(admin.GetEndPoints()[0]);
             for (var run = 0; run < 3; run++)
+            {
+                await server.ExecuteAsync("CONFIG", "RESETSTAT");
                 Console.WriteLine($"detector, {only} store: {(await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, only, batchSize, feeds)).Rate:N0} transactions/s");
+                if (only == "redis")
+                    PrintCommandStats(await server.InfoAsync("commandstats"));
+            }
             return 0;
         }
 
@@ -323,6 +331,14 @@ internal static partial class DetectorBenchmark
         public ValueTask PublishAsync(AtmAlert alert, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public ValueTask PublishAsync(CardsAtRisk cardsAtRisk, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    /// <summary>Redis's calls and time for the commands a commit sends, from INFO commandstats.</summary>
+    private static void PrintCommandStats(IGrouping<string, KeyValuePair<string, string>>[] info)
+    {
+        string[] shown = ["cmdstat_exec", "cmdstat_zadd", "cmdstat_sadd", "cmdstat_expire", "cmdstat_pexpire", "cmdstat_smismember"];
+        foreach (var (command, stats) in info.SelectMany(g => g).Where(e => shown.Contains(e.Key)))
+            Console.WriteLine($"  redis {command["cmdstat_".Length..]}: {string.Join(", ", stats.Split(',').Take(2))}");
     }
 
     /// <summary>
