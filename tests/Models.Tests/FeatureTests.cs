@@ -58,6 +58,47 @@ public sealed class FeatureTests(World world) : IClassFixture<World>
     }
 
     [Fact]
+    public void AReportedFraudOrdinaryForItsCardCountsAgainstTheTerminalAndALargeOneDoesNot()
+    {
+        var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
+        Transaction Tx(string card, string id, DateTimeOffset at, long amount, string terminal) => new()
+        {
+            TxnId = id, BankId = "b", CardToken = card, TerminalId = terminal, TerminalType = TerminalType.Pos, Timestamp = at, AmountMinor = amount,
+            Currency = "EUR", EntryMode = EntryMode.Chip, TxnType = TxnType.Purchase, Approved = true, Country = "BE",
+        };
+        FraudReport Report(string card, string txnId) => new()
+        {
+            ReportId = "r-" + txnId, BankId = "b", CardToken = card, ReportedAt = t0.AddDays(8), FraudType = FraudType.Other, FraudTxnIds = [txnId],
+        };
+        var windows = new FeatureWindows();
+        // Two cards with the same habit (about 40.00); each is defrauded once, one at its usual amount at "T-ordinary",
+        // the other at five times it at "T-large".
+        foreach (var card in new[] { "ct_a", "ct_b" })
+            for (var day = 0; day < 5; day++)
+                windows.Observe(Tx(card, $"{card}-{day}", t0.AddDays(day), 40_00 + day * 1_00, "T-home"));
+        windows.Observe(Tx("ct_a", "fraud-a", t0.AddDays(6), 45_00, "T-ordinary"));
+        windows.Observe(Tx("ct_b", "fraud-b", t0.AddDays(6), 210_00, "T-large"));
+        windows.Observe(Report("ct_a", "fraud-a"));
+        windows.Observe(Report("ct_b", "fraud-b"));
+
+        float[] FeaturesAt(string terminal)
+        {
+            var vector = new float[FeatureSchema.Count];
+            windows.Extract(Tx("ct_probe", "probe-" + terminal, t0.AddDays(9), 30_00, terminal), vector);
+            return vector;
+        }
+        var ordinary = FeaturesAt("T-ordinary");
+        var large = FeaturesAt("T-large");
+
+        Assert.Equal(1, Feature(ordinary, "terminal_reported_frauds_7d"));
+        Assert.Equal(1, Feature(ordinary, "terminal_ordinary_frauds_7d"));
+        Assert.Equal(1, Feature(ordinary, "terminal_ordinary_frauds_30d"));
+        Assert.Equal(1, Feature(large, "terminal_reported_frauds_7d"));
+        Assert.Equal(0, Feature(large, "terminal_ordinary_frauds_7d"));
+        Assert.Equal(0, Feature(large, "terminal_ordinary_frauds_30d"));
+    }
+
+    [Fact]
     public async Task TheEngineScoresWithExactlyTheFeaturesTrainingComputes()
     {
         var live = new Dictionary<string, float[]>(StringComparer.Ordinal);

@@ -7,7 +7,7 @@ namespace SkimGuard.Engine.Features;
 public static class FeatureSchema
 {
     /// <summary>Raised whenever a feature is added, removed, reordered or computed differently.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     /// <summary>The features, in vector order. <see cref="FeatureWindows.Extract"/> fills them in this order.</summary>
     public static IReadOnlyList<string> Names { get; } =
@@ -28,6 +28,8 @@ public static class FeatureSchema
         "terminal_txns_1d", "terminal_txns_7d", "terminal_txns_30d",
         "terminal_reported_frauds_1d", "terminal_reported_frauds_7d", "terminal_reported_frauds_30d",
         "terminal_fraud_rate_7d", "terminal_fraud_rate_30d", "days_since_terminal_fraud_report",
+        // Reported frauds whose amount was ordinary for their card: the card's habits do not explain them, the terminal may.
+        "terminal_ordinary_frauds_7d", "terminal_ordinary_frauds_30d",
         "days_since_terminal_first_reported_fraud_30d",
         // The share of the terminal's transactions later reported as fraud, over days old enough for their reports
         // to have come in (the label delay), and over the last whole week whatever has come in so far.

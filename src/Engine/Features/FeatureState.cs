@@ -14,6 +14,12 @@ public enum TerminalCount
 
     /// <summary>Cards reported defrauded that had visited it, by the day the report was received.</summary>
     CompromisedVisitors,
+
+    /// <summary>
+    /// Reported frauds whose amount was ordinary for their card, by the day the report was received: frauds the card's
+    /// habits do not explain, which point at the terminal.
+    /// </summary>
+    OrdinaryFrauds,
 }
 
 /// <summary>One card's feature windows as a store keeps them.</summary>

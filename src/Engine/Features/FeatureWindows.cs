@@ -180,6 +180,8 @@ public sealed class FeatureWindows
         features[i++] = frauds7d / (float)Math.Max(1, txns7d);
         features[i++] = frauds30d / (float)Math.Max(1, txns30d);
         features[i++] = terminal?.ReportedFrauds.Latest(today) is { } lastReport ? today - lastReport : FeatureSchema.Unknown;
+        features[i++] = terminal?.OrdinaryFrauds.Sum(today, 7) ?? 0;
+        features[i++] = terminal?.OrdinaryFrauds.Sum(today, 30) ?? 0;
         features[i++] = terminal?.EarliestFraudReportedSince(now - 30 * TicksPerDay) is { } firstFraud
             ? (float)((now - firstFraud) / (double)TicksPerDay) : FeatureSchema.Unknown;
         var delayedEnd = today - FeatureSchema.LabelDelayDays;
@@ -250,6 +252,11 @@ public sealed class FeatureWindows
                 _changes?.TerminalFrauds.Add((terminalId, report.ReportedAt.UtcTicks, fraud.Ticks));
                 _changes?.TerminalCounts.Add((terminalId, TerminalCount.ReportedFrauds, reportDay));
                 _changes?.TerminalCounts.Add((terminalId, TerminalCount.FraudsByTransactionDay, (int)(fraud.Ticks / TicksPerDay)));
+                if (card.IsOrdinary(fraud))
+                {
+                    _terminals[fraud.Terminal].OrdinaryFrauds.Add(reportDay);
+                    _changes?.TerminalCounts.Add((terminalId, TerminalCount.OrdinaryFrauds, reportDay));
+                }
             }
         if (card.ReportedAt is not null)
             return;
@@ -387,6 +394,23 @@ public sealed class FeatureWindows
                 Transactions.RemoveRange(0, stale);
         }
 
+        /// <summary>
+        /// Whether a transaction's amount was ordinary for the card: at most <see cref="LargeAgainstHabit"/> times the
+        /// mean of its transactions in the 30 days before (or it had none).
+        /// </summary>
+        public bool IsOrdinary(PastTransaction transaction)
+        {
+            double sum = 0;
+            var count = 0;
+            foreach (var past in Transactions)
+                if (past.Ticks < transaction.Ticks && transaction.Ticks - past.Ticks <= 30 * TicksPerDay)
+                {
+                    sum += past.AmountMinor;
+                    count++;
+                }
+            return count == 0 || transaction.AmountMinor <= LargeAgainstHabit * sum / count;
+        }
+
         public PastTransaction? Find(string txnId)
         {
             foreach (var past in Transactions)
@@ -404,6 +428,9 @@ public sealed class FeatureWindows
         public DayCounts ReportedFrauds { get; } = new();
         public DayCounts CompromisedVisitors { get; } = new();
 
+        /// <inheritdoc cref="TerminalCount.OrdinaryFrauds"/>
+        public DayCounts OrdinaryFrauds { get; } = new();
+
         /// <summary>Reported frauds counted on the day the fraudulent transaction happened (as the reports come in).</summary>
         public DayCounts FraudsByTransactionDay { get; } = new();
 
@@ -416,7 +443,8 @@ public sealed class FeatureWindows
             TerminalCount.Transactions => Transactions,
             TerminalCount.ReportedFrauds => ReportedFrauds,
             TerminalCount.FraudsByTransactionDay => FraudsByTransactionDay,
-            _ => CompromisedVisitors,
+            TerminalCount.CompromisedVisitors => CompromisedVisitors,
+            _ => OrdinaryFrauds,
         };
 
         /// <summary>Takes back a reported fraud kept by a store; its counts come back with the day counts.</summary>
