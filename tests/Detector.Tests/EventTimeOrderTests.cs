@@ -72,6 +72,28 @@ public sealed class EventTimeOrderTests
     }
 
     [Fact]
+    public void ALateEventReleasedBeforeOlderOffsetsOfItsPartitionDoesNotMoveTheStoredOffsetPastThem()
+    {
+        var order = new EventTimeOrder(TimeSpan.Zero, 1000);
+        order.Assign([P0, P1]);
+        order.Add(new(P0, 0), Tx("a", 5));
+        order.Add(new(P0, 1), Tx("late", 1)); // a late event, behind its own partition
+        order.Add(new(P0, 2), Tx("c", 8));
+        order.Add(new(P1, 0), Tx("b", 2));
+
+        Assert.Equal(["late", "b"], Ids(order.TakeReady())); // P1 is at minute 2
+        Assert.Equal(0, order.Committable().Single(o => o.TopicPartition == P0).Offset.Value); // offset 0 (a) is still held
+
+        order.Add(new(P1, 1), Tx("d", 6));
+        Assert.Equal(["a", "d"], Ids(order.TakeReady()));
+        Assert.Equal(2, order.Committable().Single(o => o.TopicPartition == P0).Offset.Value); // past a and late, not past c
+
+        order.CaughtUp(P1);
+        Assert.Equal(["c"], Ids(order.TakeReady()));
+        Assert.Equal(3, order.Committable().Single(o => o.TopicPartition == P0).Offset.Value);
+    }
+
+    [Fact]
     public void AfterAFailureEverythingHeldIsDroppedAndReadAgainFromTheLastStoredOffsets()
     {
         var order = new EventTimeOrder(TimeSpan.Zero, 1000);

@@ -16,7 +16,7 @@ namespace SkimGuard.Detector.Consuming;
 internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
 {
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
-    private readonly PriorityQueue<Held, (DateTimeOffset Time, int Kind, string Topic, int Partition, long Offset)> _held = new();
+    private readonly PriorityQueue<Held, HeldKey> _held = new();
 
     /// <summary>Events held, waiting for the watermark.</summary>
     public int Count => _held.Count;
@@ -75,7 +75,7 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         if (ev.Time > state.Latest)
             state.Latest = ev.Time;
         _held.Enqueue(new Held(source.TopicPartition, source.Offset.Value, ev, producedAt),
-            (ev.Time, ev.Transaction is null ? 1 : 0, source.Topic, source.Partition.Value, source.Offset.Value));
+            new HeldKey(ev.Time.UtcTicks, ev.Transaction is null ? 1 : 0, source.Topic, source.Partition.Value, source.Offset.Value));
     }
 
     /// <summary>Kafka reported the end of a partition: nothing newer is on its way for now.</summary>
@@ -93,7 +93,7 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
     {
         var watermark = Watermark();
         var ready = new List<(ReplayEvent, DateTime)>();
-        while (_held.TryPeek(out var held, out var key) && (key.Time <= watermark || _held.Count > maxBuffered))
+        while (_held.TryPeek(out var held, out var key) && (key.Ticks <= watermark.UtcTicks || _held.Count > maxBuffered))
         {
             _held.Dequeue();
             _partitions[held.Partition].Pending.Remove(held.Offset);
@@ -109,7 +109,7 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         {
             if (state.Next is not { } next)
                 continue;
-            var offset = state.Pending.Count > 0 ? state.Pending.Min : next;
+            var offset = state.Pending.Oldest ?? next;
             state.Resume = offset;
             yield return new TopicPartitionOffset(partition, offset);
         }
@@ -140,8 +140,57 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         public bool CaughtUp { get; set; }
         public long? Next { get; set; }
         public long? Resume { get; set; }
-        public SortedSet<long> Pending { get; } = [];
+        public PendingOffsets Pending { get; } = new();
     }
 
     private readonly record struct Held(TopicPartition Partition, long Offset, ReplayEvent Event, DateTime ProducedAt);
+
+    /// <summary>
+    /// Release order: event time, then a transaction before a report of the same instant (as the backtest merges), then
+    /// where the message came from. Compared field by field, ordinally: this runs for every event.
+    /// </summary>
+    private readonly record struct HeldKey(long Ticks, int Kind, string Topic, int Partition, long Offset) : IComparable<HeldKey>
+    {
+        public int CompareTo(HeldKey other)
+        {
+            var c = Ticks.CompareTo(other.Ticks);
+            if (c == 0) c = Kind.CompareTo(other.Kind);
+            if (c == 0) c = string.CompareOrdinal(Topic, other.Topic);
+            if (c == 0) c = Partition.CompareTo(other.Partition);
+            return c != 0 ? c : Offset.CompareTo(other.Offset);
+        }
+    }
+
+    /// <summary>
+    /// A partition's offsets still held, oldest first. They are added in offset order and mostly released in it (a
+    /// partition is in event-time order by itself), so a queue serves, with a set for the few released out of turn.
+    /// </summary>
+    private sealed class PendingOffsets
+    {
+        private readonly Queue<long> _inOrder = new();
+        private readonly HashSet<long> _releasedEarly = [];
+
+        /// <summary>The oldest offset still held, or null when none is.</summary>
+        public long? Oldest => _inOrder.Count > 0 ? _inOrder.Peek() : null;
+
+        public void Add(long offset) => _inOrder.Enqueue(offset);
+
+        public void Remove(long offset)
+        {
+            if (_inOrder.Count == 0 || _inOrder.Peek() != offset)
+            {
+                _releasedEarly.Add(offset);
+                return;
+            }
+            _inOrder.Dequeue();
+            while (_inOrder.Count > 0 && _releasedEarly.Remove(_inOrder.Peek()))
+                _inOrder.Dequeue();
+        }
+
+        public void Clear()
+        {
+            _inOrder.Clear();
+            _releasedEarly.Clear();
+        }
+    }
 }
