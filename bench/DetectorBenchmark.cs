@@ -253,6 +253,7 @@ internal static partial class DetectorBenchmark
             consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Transactions, p, Offset.Beginning)));
             var read = 0;
             var clock = new Stopwatch();
+            var allocatedBefore = GC.GetTotalAllocatedBytes();
             while (read < count)
             {
                 if (consumer.Consume(TimeSpan.FromSeconds(10)) is not { } result)
@@ -262,7 +263,7 @@ internal static partial class DetectorBenchmark
                     read++;
             }
             rates.Add((count - 1) / clock.Elapsed.TotalSeconds);
-            Console.Error.WriteLine($"B0 pass {pass + 1}: {rates[^1]:N0}/s");
+            Console.Error.WriteLine($"B0 pass {pass + 1}: {rates[^1]:N0}/s, {(GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)count:N0} bytes allocated a message");
         }
         return rates.Order().ElementAt(1);
     }
@@ -299,11 +300,13 @@ internal static partial class DetectorBenchmark
         double Applied() => metrics.Processed.WithLabels(Transactions).Value + metrics.Duplicates.WithLabels(Transactions).Value;
         while (Applied() == 0)
             await Task.Delay(1);
-        var (startCount, clock, pausedBefore) = (Applied(), Stopwatch.StartNew(), GC.GetTotalPauseDuration());
+        var (startCount, clock, pausedBefore, allocatedBefore) = (Applied(), Stopwatch.StartNew(), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
         while (Applied() < feeds.Transactions.Count)
             await Task.Delay(5);
         var seconds = clock.Elapsed.TotalSeconds;
-        Console.Error.WriteLine($"  {store} store: GC paused the process {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / seconds:P0} of the run");
+        // The whole process's allocations (librdkafka's buffers are native and not counted) per transaction applied.
+        var allocatedPerTransaction = (GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1.0, Applied() - startCount);
+        Console.Error.WriteLine($"  {store} store: GC paused the process {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / seconds:P0} of the run; {allocatedPerTransaction:N0} bytes allocated a transaction");
         await app.StopAsync();
         await app.DisposeAsync();
         return ((feeds.Transactions.Count - startCount) / seconds, seconds);

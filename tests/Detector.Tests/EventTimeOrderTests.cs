@@ -21,7 +21,7 @@ public sealed class EventTimeOrderTests
         ReportId = id, BankId = "sbi", CardToken = "ct_x", ReportedAt = T0.AddMinutes(minute), FraudType = FraudType.Counterfeit,
     });
 
-    private static List<string> Ids(List<(ReplayEvent Event, DateTime ProducedAt)> ready) =>
+    private static List<string> Ids(IReadOnlyList<(ReplayEvent Event, DateTime ProducedAt)> ready) =>
         [.. ready.Select(r => r.Event.Transaction?.TxnId ?? r.Event.Report!.ReportId)];
 
     [Fact]

@@ -12,17 +12,27 @@ namespace SkimGuard.Contracts.Json;
 public sealed class UtcTimestampJsonConverter : JsonConverter<DateTimeOffset>
 {
     /// <inheritdoc />
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType != JsonTokenType.String
+            ? throw new JsonException("a timestamp must be an RFC 3339 string")
+            : TryRead(ref reader, out var value)
+                ? value
+                : throw new JsonException("a timestamp must be RFC 3339 with an offset, such as 2026-01-05T09:30:00Z");
+
+    /// <summary>Reads the current token as an RFC 3339 timestamp with an offset, in UTC; false when it is not one.</summary>
+    public static bool TryRead(ref Utf8JsonReader reader, out DateTimeOffset value)
     {
+        value = default;
         if (reader.TokenType != JsonTokenType.String)
-            throw new JsonException("a timestamp must be an RFC 3339 string");
+            return false;
         // The common case, "...Z" with no escapes, is parsed from the UTF-8 bytes without making a string.
         if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan is [.., (byte)'Z'] span && span.Length is >= 20 and <= 30
             && span[10] == (byte)'T' && reader.TryGetDateTimeOffset(out var utc))
-            return utc.ToUniversalTime();
-        return RfcTimestamp.TryParse(reader.GetString()!, out var value)
-            ? value
-            : throw new JsonException("a timestamp must be RFC 3339 with an offset, such as 2026-01-05T09:30:00Z");
+        {
+            value = utc.ToUniversalTime();
+            return true;
+        }
+        return RfcTimestamp.TryParse(reader.GetString()!, out value);
     }
 
     /// <inheritdoc />

@@ -14,7 +14,9 @@ public static class TransactionReader
     /// <summary>Reads and validates one record.</summary>
     public static RecordResult<Transaction> Read(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
-        return TypedCheck.TryFast(utf8Json, context, ContractsJsonContext.Default.Transaction, TypedCheck.IsValid) is { } fast
+        // The fast path: a PAN must be tokenised by the thorough path, which also names every problem of a record it refuses.
+        return (context.Tokenizer is null || !TypedCheck.MentionsPan(utf8Json))
+            && TransactionJsonReader.TryRead(utf8Json.Span) is { } fast && TypedCheck.IsValid(fast, context)
             ? new(fast, [])
             : ReadThoroughly(utf8Json, context);
     }

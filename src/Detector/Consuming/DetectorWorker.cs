@@ -133,7 +133,7 @@ internal sealed partial class DetectorWorker(
                 metrics.Rejected.WithLabels(message.Topic, problems[0].Code).Inc();
                 LogRejected(message.Topic, message.Partition.Value, message.Offset.Value, string.Join("; ", problems));
             }
-            order.Add(message.TopicPartitionOffset, e, message.Message.Timestamp.UtcDateTime);
+            order.Add(message.Topic, message.Partition.Value, message.Offset.Value, e, message.Message.Timestamp.UtcDateTime);
         }
         // Counted once a batch, not once a message: a labelled metric's look-up costs more than the count.
         metrics.Consumed.WithLabels(options.TransactionsTopic).Inc(consumedTransactions);
@@ -144,7 +144,9 @@ internal sealed partial class DetectorWorker(
             return;
 
         var started = Stopwatch.GetTimestamp();
-        var events = ready.ConvertAll(r => r.Event);
+        var events = new ReplayEvent[ready.Count];
+        for (var i = 0; i < events.Length; i++)
+            events[i] = ready[i].Event;
         // Idle, holding every partition: every event before now is applied, so rescans due by now (wall clock) need not
         // wait for more traffic. A replica holding only some partitions waits for events to move its event time.
         var outcome = await engine.ProcessBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);

@@ -16,7 +16,10 @@ namespace SkimGuard.Detector.Consuming;
 internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
 {
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    private readonly Dictionary<(string Topic, int Partition), PartitionState> _byName = [];
     private readonly PriorityQueue<Held, HeldKey> _held = new();
+    private readonly List<(ReplayEvent Event, DateTime ProducedAt)> _ready = [];
+    private PartitionState? _lastAdded;
 
     /// <summary>Events held, waiting for the watermark.</summary>
     public int Count => _held.Count;
@@ -28,7 +31,12 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
     public void Assign(IEnumerable<TopicPartition> partitions)
     {
         foreach (var partition in partitions)
-            _partitions.TryAdd(partition, new PartitionState());
+            if (!_partitions.ContainsKey(partition))
+            {
+                var state = new PartitionState(partition);
+                _partitions.Add(partition, state);
+                _byName.Add((partition.Topic, partition.Partition.Value), state);
+            }
     }
 
     /// <summary>
@@ -39,10 +47,14 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
     {
         var gone = partitions.ToHashSet();
         foreach (var partition in gone)
+        {
             _partitions.Remove(partition);
+            _byName.Remove((partition.Topic, partition.Partition.Value));
+        }
+        _lastAdded = null;
         if (gone.Count == 0 || _held.Count == 0)
             return;
-        var kept = _held.UnorderedItems.Where(h => !gone.Contains(h.Element.Partition)).ToList();
+        var kept = _held.UnorderedItems.Where(h => !gone.Contains(h.Element.State.Partition)).ToList();
         _held.Clear();
         foreach (var (element, priority) in kept)
             _held.Enqueue(element, priority);
@@ -62,20 +74,28 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
     }
 
     /// <summary>Takes in a message: its event, or null when it was rejected (its offset is then done once the rejection is delivered).</summary>
-    public void Add(TopicPartitionOffset source, ReplayEvent? e, DateTime producedAt = default)
+    public void Add(TopicPartitionOffset source, ReplayEvent? e, DateTime producedAt = default) =>
+        Add(source.Topic, source.Partition.Value, source.Offset.Value, e, producedAt);
+
+    /// <inheritdoc cref="Add(TopicPartitionOffset, ReplayEvent?, DateTime)"/>
+    public void Add(string topic, int partition, long offset, ReplayEvent? e, DateTime producedAt = default)
     {
-        if (!_partitions.TryGetValue(source.TopicPartition, out var state))
+        // Messages come in runs from one partition: the last one's state usually serves without a look-up.
+        var state = _lastAdded is { } last && last.Partition.Partition.Value == partition && last.Partition.Topic == topic
+            ? last
+            : _byName.GetValueOrDefault((topic, partition));
+        if (state is null)
             return; // a message fetched just before its partition was revoked
+        _lastAdded = state;
         state.CaughtUp = false;
-        state.Next = source.Offset.Value + 1;
-        state.Resume ??= source.Offset.Value;
+        state.Next = offset + 1;
+        state.Resume ??= offset;
         if (e is not { } ev)
             return;
-        state.Pending.Add(source.Offset.Value);
+        state.Pending.Add(offset);
         if (ev.Time > state.Latest)
             state.Latest = ev.Time;
-        _held.Enqueue(new Held(source.TopicPartition, source.Offset.Value, ev, producedAt),
-            new HeldKey(ev.Time.UtcTicks, ev.Transaction is null ? 1 : 0, source.Topic, source.Partition.Value, source.Offset.Value));
+        _held.Enqueue(new Held(state, offset, ev, producedAt), new HeldKey(ev.Time.UtcTicks, ev.Transaction is null ? 1 : 0, topic, partition, offset));
     }
 
     /// <summary>Kafka reported the end of a partition: nothing newer is on its way for now.</summary>
@@ -87,19 +107,19 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
 
     /// <summary>
     /// The events the watermark has passed, oldest first, with when each was produced (for the latency metric);
-    /// beyond the buffer's bound, the oldest regardless.
+    /// beyond the buffer's bound, the oldest regardless. The list is reused: it holds until the next call.
     /// </summary>
-    public List<(ReplayEvent Event, DateTime ProducedAt)> TakeReady()
+    public IReadOnlyList<(ReplayEvent Event, DateTime ProducedAt)> TakeReady()
     {
         var watermark = Watermark();
-        var ready = new List<(ReplayEvent, DateTime)>();
+        _ready.Clear();
         while (_held.TryPeek(out var held, out var key) && (key.Ticks <= watermark.UtcTicks || _held.Count > maxBuffered))
         {
             _held.Dequeue();
-            _partitions[held.Partition].Pending.Remove(held.Offset);
-            ready.Add((held.Event, held.ProducedAt));
+            held.State.Pending.Remove(held.Offset);
+            _ready.Add((held.Event, held.ProducedAt));
         }
-        return ready;
+        return _ready;
     }
 
     /// <summary>The offset each partition may store: its oldest message still held, or the one after its last.</summary>
@@ -134,8 +154,9 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         return slowest == DateTimeOffset.MaxValue || slowest == DateTimeOffset.MinValue ? slowest : slowest - lateness;
     }
 
-    private sealed class PartitionState
+    private sealed class PartitionState(TopicPartition partition)
     {
+        public TopicPartition Partition { get; } = partition;
         public DateTimeOffset Latest { get; set; } = DateTimeOffset.MinValue;
         public bool CaughtUp { get; set; }
         public long? Next { get; set; }
@@ -143,7 +164,7 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         public PendingOffsets Pending { get; } = new();
     }
 
-    private readonly record struct Held(TopicPartition Partition, long Offset, ReplayEvent Event, DateTime ProducedAt);
+    private readonly record struct Held(PartitionState State, long Offset, ReplayEvent Event, DateTime ProducedAt);
 
     /// <summary>
     /// Release order: event time, then a transaction before a report of the same instant (as the backtest merges), then

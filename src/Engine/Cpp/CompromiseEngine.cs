@@ -32,7 +32,10 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     /// </summary>
     public async ValueTask<BatchOutcome> ProcessBatchAsync(IReadOnlyList<ReplayEvent> events, DateTimeOffset? rescansDueBy = null, CancellationToken cancellationToken = default)
     {
-        await store.BeginBatchAsync([.. events.Select(e => (e.Key, e.Time))], cancellationToken);
+        var keys = new (EventKey, DateTimeOffset)[events.Count]; // sized once: a batch is thousands of events
+        for (var i = 0; i < keys.Length; i++)
+            keys[i] = (events[i].Key, events[i].Time);
+        await store.BeginBatchAsync(keys, cancellationToken);
         // A store that keeps the fraud features' windows (Redis) loads them for the batch and commits them with it.
         var featureStore = scoring is null ? null : store as Features.IFeatureStore;
         if (featureStore is not null)
