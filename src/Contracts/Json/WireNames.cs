@@ -14,16 +14,20 @@ public static class WireNames
     public static FrozenDictionary<string, T> Of<T>() where T : struct, Enum => Cache<T>.ByName;
 
     /// <summary>The wire word of a value.</summary>
-    public static string NameOf<T>(T value) where T : struct, Enum
+    public static string NameOf<T>(T value) where T : struct, Enum =>
+        Cache<T>.ByValue.TryGetValue(value, out var name) ? name : throw new InvalidOperationException($"{typeof(T).Name}.{value} has no wire name");
+
+    private static string FromAttribute<T>(T value) where T : struct, Enum
     {
         var field = typeof(T).GetField(value.ToString(), BindingFlags.Public | BindingFlags.Static)!;
         return field.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name
             ?? throw new InvalidOperationException($"{typeof(T).Name}.{value} has no wire name");
     }
 
+    // Read once per type: NameOf runs for every card visit a Redis commit writes, and reflection there cost more than the rest of it.
     private static class Cache<T> where T : struct, Enum
     {
-        public static readonly FrozenDictionary<string, T> ByName =
-            Enum.GetValues<T>().ToFrozenDictionary(NameOf, value => value, StringComparer.Ordinal);
+        public static readonly FrozenDictionary<T, string> ByValue = Enum.GetValues<T>().ToFrozenDictionary(value => value, FromAttribute);
+        public static readonly FrozenDictionary<string, T> ByName = ByValue.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
     }
 }

@@ -220,7 +220,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     {
         var day = EventDay.Of(visit.Time);
         ref var visits = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Visits, visit.CardToken, out _);
-        (visits ??= []).Add(visit);
+        (visits ??= new List<CardVisit>(1)).Add(visit); // most cards visit once in a batch
         ref var days = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.DayCards, visit.TerminalId, out _);
         days ??= [];
         ref var cards = ref CollectionsMarshal.GetValueRefOrAddDefault(days, day, out _);
