@@ -38,8 +38,9 @@ public sealed class InProcessWindowStore : IWindowStore
     /// <inheritdoc />
     public ValueTask MarkAppliedAsync(Cpp.EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
     {
-        ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedByDay, EventDay.Of(eventTime), out _);
-        keys ??= [];
+        var day = EventDay.Of(eventTime);
+        ref var keys = ref CollectionsMarshal.GetValueRefOrAddDefault(_appliedByDay, day, out _);
+        keys ??= new HashSet<ulong>(SizeOfDayBefore(_appliedByDay, day));
         keys.Add(eventKey.Hash64());
         return ValueTask.CompletedTask;
     }
@@ -99,8 +100,9 @@ public sealed class InProcessWindowStore : IWindowStore
         while (at > 0 && card.Visits[at - 1].Ticks > compact.Ticks)
             at--;
         card.Visits.Insert(at, compact);
-        ref var cards = ref CollectionsMarshal.GetValueRefOrAddDefault(_terminals[terminalIndex].CardsByDay, day, out _);
-        cards ??= [];
+        var cardsByDay = _terminals[terminalIndex].CardsByDay;
+        ref var cards = ref CollectionsMarshal.GetValueRefOrAddDefault(cardsByDay, day, out _);
+        cards ??= new HashSet<int>(SizeOfDayBefore(cardsByDay, day));
         cards.Add(card.Id);
         if (day > card.LastActiveDay)
         {
@@ -277,6 +279,13 @@ public sealed class InProcessWindowStore : IWindowStore
     }
 
     /// <summary>A day's cards as <see cref="CardRef"/>s, read through without copying the set.</summary>
+    /// <summary>
+    /// A new day's set starts as large as the day before ended: it will likely grow as large, and growing by doubling
+    /// copies it a dozen times (the applied keys of a busy day are large-object-heap arrays, which cost full collections).
+    /// </summary>
+    private static int SizeOfDayBefore<T>(Dictionary<int, HashSet<T>> byDay, int day) =>
+        byDay.TryGetValue(day - 1, out var before) ? before.Count : 0;
+
     private sealed class CardSetView(HashSet<int> ids, List<CardState?> cards) : INumberedCardCollection
     {
         public int Count => ids.Count;
