@@ -72,14 +72,22 @@ internal static partial class DetectorBenchmark
         Console.Error.WriteLine($"producing {feeds.Transactions.Count:N0} transactions and {feeds.Reports.Count:N0} reports ...");
         Produce(kafka.BootstrapServers, feeds);
         EnsureNothingWasDropped(kafka.BootstrapServers);
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        // Every Redis measurement starts on an empty Redis: otherwise each would find the data of all before it, and with
+        // it longer AOF rewrites (a forked child compressing the whole data set) competing for the two cores.
+        async Task<double> OnEmptyRedis(Func<Task<double>> run)
+        {
+            await server.FlushAllDatabasesAsync();
+            return await run();
+        }
         if (Args.Text(args, "--detector-only", "") is { Length: > 0 } only)
         {
             // Diagnostic, for a profiler: the detector alone on the topics, three times, with what Redis did for each run
             // (its commandstats: calls and time of the commands behind a commit). Prints, writes no page.
-            await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
-            var server = admin.GetServer(admin.GetEndPoints()[0]);
             for (var run = 0; run < 3; run++)
             {
+                await server.FlushAllDatabasesAsync();
                 await server.ExecuteAsync("CONFIG", "RESETSTAT");
                 Console.WriteLine($"detector, {only} store: {(await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, only, batchSize, feeds)).Rate:N0} transactions/s");
                 if (only == "redis")
@@ -95,20 +103,22 @@ internal static partial class DetectorBenchmark
         var memoryAlone = await WithoutKafkaAsync(new InProcessWindowStore(), feeds, batchSize);
         Console.Error.WriteLine($"without Kafka, in-process store {memoryAlone:N0}/s");
         await using var redisClient = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
-        var redisAlone = await WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"alone-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize);
+        var redisAlone = await OnEmptyRedis(() => WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"alone-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize));
         Console.Error.WriteLine($"without Kafka, Redis store {redisAlone:N0}/s");
         var model = SkimGuard.Models.FraudModel.Load(modelPath);
         var memoryScoring = await WithoutKafkaAsync(new InProcessWindowStore(), feeds, batchSize, model);
         Console.Error.WriteLine($"without Kafka, in-process store, scoring {memoryScoring:N0}/s");
-        var redisScoring = await WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"scored-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize, model);
+        var redisScoring = await OnEmptyRedis(() => WithoutKafkaAsync(new RedisWindowStore(redisClient, new RedisKeys($"scored-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), feeds, batchSize, model));
         Console.Error.WriteLine($"without Kafka, Redis store, scoring {redisScoring:N0}/s");
-        var bareRedis = await MedianOfThreeAsync(() => BareRedisAsync(redis.ConnectionString, feeds, batchSize));
+        var bareRedis = await MedianOfThreeAsync(() => OnEmptyRedis(() => BareRedisAsync(redis.ConnectionString, feeds, batchSize)));
         Console.Error.WriteLine($"bare StackExchange.Redis loop {bareRedis:N0}/s");
-        var bareTransactions = await MedianOfThreeAsync(() => BareRedisAsync(redis.ConnectionString, feeds, batchSize, inOneTransaction: true));
+        var bareTransactions = await MedianOfThreeAsync(() => OnEmptyRedis(() => BareRedisAsync(redis.ConnectionString, feeds, batchSize, inOneTransaction: true)));
         Console.Error.WriteLine($"bare StackExchange.Redis loop, a MULTI/EXEC per batch {bareTransactions:N0}/s");
-        var withRedis = await MedianOfThreeAsync(async () => (await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds)).Rate);
+        var withRedis = await MedianOfThreeAsync(() => OnEmptyRedis(async () => (await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, "redis", batchSize, feeds)).Rate));
         Console.Error.WriteLine($"detector, Redis store {withRedis:N0}/s");
+        await server.FlushAllDatabasesAsync();
         var redisLive = await LiveCapacityAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "redis");
+        await server.FlushAllDatabasesAsync();
         var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, Paced(redisLive), fetchWaitMs, batchWaitMs, "redis");
         Console.Error.WriteLine($"Redis store keeps up live to {KeepsUp(redisLive)}; at 70 %: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, p99.9 {latency.P999:F2} ms");
         var memoryLive = await LiveCapacityAsync(kafka.BootstrapServers, redis.ConnectionString, batchSize, fetchWaitMs, batchWaitMs, "memory");
@@ -168,11 +178,23 @@ internal static partial class DetectorBenchmark
     {
         using var kafka = MockKafkaCluster.Start();
         await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        // Redis's own latency monitor: which of its events (fork for an AOF rewrite, AOF write or fsync, a slow command)
+        // stalled it for 20 ms or more during each measurement.
+        await server.ExecuteAsync("CONFIG", "SET", "latency-monitor-threshold", "20");
         foreach (var store in stores)
             foreach (var rate in rates)
             {
+                await server.ExecuteAsync("LATENCY", "RESET");
                 var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
                 Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
+                if (store == "redis")
+                    foreach (var redisEvent in (RedisResult[])(await server.ExecuteAsync("LATENCY", "LATEST"))!)
+                    {
+                        var fields = (RedisResult[])redisEvent!;
+                        Console.WriteLine($"  redis stalled by {fields[0]}: latest {fields[2]} ms, worst {fields[3]} ms");
+                    }
             }
         return 0;
     }
