@@ -15,11 +15,7 @@ public sealed class FeatureTests(World world) : IClassFixture<World>
     {
         var card = "ct_card";
         var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        Transaction Tx(string id, DateTimeOffset at, long amount, string terminal = "ATM-1") => new()
-        {
-            TxnId = id, BankId = "b", CardToken = card, TerminalId = terminal, TerminalType = TerminalType.Atm, Timestamp = at, AmountMinor = amount,
-            Currency = "INR", EntryMode = EntryMode.Chip, TxnType = TxnType.Withdrawal, Approved = true, Country = "IN",
-        };
+        Transaction Tx(string id, DateTimeOffset at, long amount) => Withdrawal(card, id, at, amount, "ATM-1");
         var history = new[] { Tx("a", t0, 100_00), Tx("b", t0.AddHours(2), 200_00) };
         var probe = Tx("probe", t0.AddDays(1), 5_000_00);
         var report = new FraudReport
@@ -61,11 +57,6 @@ public sealed class FeatureTests(World world) : IClassFixture<World>
     public void AReportedFraudOrdinaryForItsCardCountsAgainstTheTerminalAndALargeOneDoesNot()
     {
         var t0 = new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero);
-        Transaction Tx(string card, string id, DateTimeOffset at, long amount, string terminal) => new()
-        {
-            TxnId = id, BankId = "b", CardToken = card, TerminalId = terminal, TerminalType = TerminalType.Pos, Timestamp = at, AmountMinor = amount,
-            Currency = "EUR", EntryMode = EntryMode.Chip, TxnType = TxnType.Purchase, Approved = true, Country = "BE",
-        };
         FraudReport Report(string card, string txnId) => new()
         {
             ReportId = "r-" + txnId, BankId = "b", CardToken = card, ReportedAt = t0.AddDays(8), FraudType = FraudType.Other, FraudTxnIds = [txnId],
@@ -75,16 +66,16 @@ public sealed class FeatureTests(World world) : IClassFixture<World>
         // the other at five times it at "T-large".
         foreach (var card in new[] { "ct_a", "ct_b" })
             for (var day = 0; day < 5; day++)
-                windows.Observe(Tx(card, $"{card}-{day}", t0.AddDays(day), 40_00 + day * 1_00, "T-home"));
-        windows.Observe(Tx("ct_a", "fraud-a", t0.AddDays(6), 45_00, "T-ordinary"));
-        windows.Observe(Tx("ct_b", "fraud-b", t0.AddDays(6), 210_00, "T-large"));
+                windows.Observe(Withdrawal(card, $"{card}-{day}", t0.AddDays(day), 40_00 + day * 1_00, "T-home"));
+        windows.Observe(Withdrawal("ct_a", "fraud-a", t0.AddDays(6), 45_00, "T-ordinary"));
+        windows.Observe(Withdrawal("ct_b", "fraud-b", t0.AddDays(6), 210_00, "T-large"));
         windows.Observe(Report("ct_a", "fraud-a"));
         windows.Observe(Report("ct_b", "fraud-b"));
 
         float[] FeaturesAt(string terminal)
         {
             var vector = new float[FeatureSchema.Count];
-            windows.Extract(Tx("ct_probe", "probe-" + terminal, t0.AddDays(9), 30_00, terminal), vector);
+            windows.Extract(Withdrawal("ct_probe", "probe-" + terminal, t0.AddDays(9), 30_00, terminal), vector);
             return vector;
         }
         var ordinary = FeaturesAt("T-ordinary");
@@ -131,6 +122,12 @@ public sealed class FeatureTests(World world) : IClassFixture<World>
         for (var row = 0; row < world.Table.Count; row++)
             Assert.DoesNotContain(world.Table.Features(row).ToArray(), f => !float.IsFinite(f));
     }
+
+    private static Transaction Withdrawal(string card, string id, DateTimeOffset at, long amount, string terminal) => new()
+    {
+        TxnId = id, BankId = "b", CardToken = card, TerminalId = terminal, TerminalType = TerminalType.Atm, Timestamp = at, AmountMinor = amount,
+        Currency = "INR", EntryMode = EntryMode.Chip, TxnType = TxnType.Withdrawal, Approved = true, Country = "IN",
+    };
 
     private static float Feature(float[] vector, string name) => vector[FeatureSchema.Names.ToList().IndexOf(name)];
 

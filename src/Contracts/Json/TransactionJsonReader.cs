@@ -27,6 +27,7 @@ public static class TransactionJsonReader
         "txn_type"u8.ToArray(), "approved"u8.ToArray(), "country"u8.ToArray(), "lat"u8.ToArray(), "lon"u8.ToArray(),
     ];
 
+    /// <summary>The fields, numbered as <see cref="FieldNames"/> lists them.</summary>
     private enum Field
     {
         SchemaVersion, TxnId, BankId, CardToken, CardBin, CardLast4, TerminalId, TerminalType, Timestamp, AmountMinor,

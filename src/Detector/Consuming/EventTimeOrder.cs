@@ -16,6 +16,8 @@ namespace SkimGuard.Detector.Consuming;
 internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
 {
     private readonly Dictionary<TopicPartition, PartitionState> _partitions = [];
+    // The same states by topic and number: a consumed message names its partition so, and Confluent builds a new
+    // TopicPartition each time one is asked of it.
     private readonly Dictionary<(string Topic, int Partition), PartitionState> _byName = [];
     private readonly PriorityQueue<Held, HeldKey> _held = new();
     private readonly List<(ReplayEvent Event, DateTime ProducedAt)> _ready = [];
