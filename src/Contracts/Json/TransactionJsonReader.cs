@@ -7,9 +7,10 @@ namespace SkimGuard.Contracts.Json;
 
 /// <summary>
 /// The transaction reader's fast path: one forward pass of a <see cref="Utf8JsonReader"/> over a Transaction v1, with
-/// no boxing and no strings made for enum words, currency or country. Every transaction the detector and Ingest take
-/// in passes here, so it is written out by hand: the source-generated deserializer builds a record with required
-/// members through boxed constructor arguments, which cost half its time and most of its garbage.
+/// no boxing and no strings made for enum words, currency or country. Every transaction Ingest, the detector, the
+/// backtest and training take in passes here, so it is written out by hand: the source-generated deserializer builds a
+/// record with required members through boxed constructor arguments and makes a string of every enum word, about half
+/// of the garbage of reading a record (docs/benchmarks/detector.md).
 /// <para>
 /// It accepts only what the source-generated contract accepts (exact field names, each at most once, exact enum
 /// words, no unknown fields) and gives the same record; anything else, well formed or not, returns null, and the
@@ -34,9 +35,9 @@ public static class TransactionJsonReader
         Currency, EntryMode, TxnType, Approved, Country, Lat, Lon,
     }
 
-    // Required by the contract ([JsonRequired] or required members); card_bin, card_last4, lat and lon are optional.
-    private const int RequiredFields = ~((1 << (int)Field.CardBin) | (1 << (int)Field.CardLast4) | (1 << (int)Field.Lat) | (1 << (int)Field.Lon))
-        & ((1 << 17) - 1);
+    // Required by the contract ([JsonRequired] or required members): every field but card_bin, card_last4, lat and lon.
+    private static readonly int RequiredFields = ((1 << FieldNames.Length) - 1)
+        & ~((1 << (int)Field.CardBin) | (1 << (int)Field.CardLast4) | (1 << (int)Field.Lat) | (1 << (int)Field.Lon));
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Currencies = IsoCodes.Currencies.GetAlternateLookup<ReadOnlySpan<char>>();
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> Countries = IsoCodes.Countries.GetAlternateLookup<ReadOnlySpan<char>>();
