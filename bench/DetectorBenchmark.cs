@@ -59,7 +59,7 @@ internal static partial class DetectorBenchmark
             return await LatencySweepAsync(
                 Args.Text(args, "--stores", "redis,memory").Split(','),
                 [.. Args.Text(args, "--rates", "3000,8000,12000").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-                fetchWaitMs);
+                fetchWaitMs, aofRewrites: !args.Contains("--no-aof-rewrite"));
         if (args.Contains("--live-batch-path"))
             return await LiveBatchPathAsync();
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
@@ -174,7 +174,7 @@ internal static partial class DetectorBenchmark
     /// Diagnostic: per-event latency of both stores at several offered rates, on the paced town of the latency
     /// measurement (30 days of history per card), to find where each falls behind. Prints, writes no page.
     /// </summary>
-    private static async Task<int> LatencySweepAsync(IReadOnlyList<string> stores, IReadOnlyList<double> rates, int fetchWaitMs)
+    private static async Task<int> LatencySweepAsync(IReadOnlyList<string> stores, IReadOnlyList<double> rates, int fetchWaitMs, bool aofRewrites)
     {
         using var kafka = MockKafkaCluster.Start();
         await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
@@ -183,12 +183,19 @@ internal static partial class DetectorBenchmark
         // Redis's own latency monitor: which of its events (fork for an AOF rewrite, AOF write or fsync, a slow command)
         // stalled it for 20 ms or more during each measurement.
         await server.ExecuteAsync("CONFIG", "SET", "latency-monitor-threshold", "20");
+        // Without automatic AOF rewrites, to see what the rewrite's forked child (compressing the whole data set on
+        // one of the two cores) does to the detector's latency.
+        if (!aofRewrites)
+            await server.ExecuteAsync("CONFIG", "SET", "auto-aof-rewrite-percentage", "0");
         foreach (var store in stores)
             foreach (var rate in rates)
             {
                 await server.ExecuteAsync("LATENCY", "RESET");
+                var rewritesBefore = await AofRewritesAsync(server);
                 var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
                 Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
+                if (store == "redis")
+                    Console.WriteLine($"  AOF rewrites during it: {await AofRewritesAsync(server) - rewritesBefore}");
                 if (store == "redis")
                     foreach (var redisEvent in (RedisResult[])(await server.ExecuteAsync("LATENCY", "LATEST"))!)
                     {
@@ -198,6 +205,9 @@ internal static partial class DetectorBenchmark
             }
         return 0;
     }
+
+    private static async Task<long> AofRewritesAsync(IServer server) =>
+        long.Parse((await server.InfoAsync("persistence")).SelectMany(g => g).First(e => e.Key == "aof_rewrites").Value, CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Diagnostic: the batch path without Kafka on the latency measurement's town, at several batch sizes, so that the
