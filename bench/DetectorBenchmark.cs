@@ -524,8 +524,13 @@ internal static partial class DetectorBenchmark
             await Task.Delay(10);
         await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: JIT, dictionaries and connections grown
         var before = Buckets(await http.GetStringAsync("/metrics"));
+        var (gen2Before, pausedBefore) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
         await Task.Delay(TimeSpan.FromSeconds(MeasuredSeconds));
         var after = Buckets(await http.GetStringAsync("/metrics"));
+        // The whole process's collections in the window (the paced producer and the mock broker live in it too).
+        var lastFull = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        Console.Error.WriteLine($"  {store} store at {rate:N0}/s: GC in the window: {GC.CollectionCount(2) - gen2Before} gen2 collections, " +
+            $"{(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:N0} ms paused; the last full blocking one paused {lastFull.PauseDurations[0].TotalMilliseconds:N0} ms");
         await stop.CancelAsync();
         await pacing;
         await app.StopAsync();
