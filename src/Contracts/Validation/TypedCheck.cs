@@ -5,9 +5,10 @@ using SkimGuard.Contracts.Cards;
 namespace SkimGuard.Contracts.Validation;
 
 /// <summary>
-/// The readers' fast path: strict source-generated deserialisation (exact field names and enum words, no unknown
-/// fields), then the value rules on the typed record. Three times faster than walking a JsonDocument; any record it
-/// does not accept goes to the thorough path, which says what is wrong.
+/// The readers' fast path: strict deserialisation (exact field names and enum words, no unknown fields), then the value
+/// rules on the typed record. Three times faster than walking a JsonDocument; any record it does not accept goes to the
+/// thorough path, which says what is wrong. Reports are deserialised here by the source-generated contract;
+/// transactions, read far more often, by <see cref="Json.TransactionJsonReader"/>, with the rules and the PAN check here.
 /// </summary>
 internal static class TypedCheck
 {
