@@ -91,7 +91,11 @@ internal static partial class DetectorBenchmark
                 await server.ExecuteAsync("CONFIG", "RESETSTAT");
                 Console.WriteLine($"detector, {only} store: {(await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, only, batchSize, feeds)).Rate:N0} transactions/s");
                 if (only == "redis")
+                {
                     PrintCommandStats(await server.InfoAsync("commandstats"));
+                    var dataset = (await server.InfoAsync("memory")).SelectMany(g => g).First(e => e.Key == "used_memory_dataset");
+                    Console.WriteLine($"  redis memory for data: {long.Parse(dataset.Value, CultureInfo.InvariantCulture) / 1e6:N1} MB");
+                }
             }
             return 0;
         }
@@ -392,11 +396,11 @@ internal static partial class DetectorBenchmark
     }
 
     /// <summary>
-    /// The detector's Redis work without the detector: per batch, the read-ahead of applied keys; per card-present
-    /// transaction the visit ZADD (its TTL once per card: the store sets it once a week), the day-set SADD (a TTL once
-    /// per terminal and day), a trim one time in sixteen; per batch the active-card and active-terminal ZADD GT, then
-    /// the applied-key SADDs, all awaited. <paramref name="inOneTransaction"/> sends a batch's writes and applied keys in
-    /// one MULTI/EXEC, as the detector's all-or-nothing commit does; otherwise they are pipelined as they are made.
+    /// The detector's Redis work without the detector: per batch, the read-ahead of applied keys; the batch's card visits
+    /// as one ZADD per visit bucket and its terminals' cards as one ZADD per terminal-day bucket (a TTL the first time a
+    /// bucket is written: the store sets it once a week); the active-card and active-terminal ZADD GT, then the
+    /// applied-key SADDs, all awaited. <paramref name="inOneTransaction"/> sends a batch's writes and applied keys in one
+    /// MULTI/EXEC, as the detector's all-or-nothing commit does; otherwise they are pipelined as they are made.
     /// </summary>
     private static async Task<double> BareRedisAsync(string redisConnection, MessageFeeds feeds, int batchSize, bool inOneTransaction = false)
     {
@@ -405,8 +409,7 @@ internal static partial class DetectorBenchmark
         var keys = new RedisKeys($"bare-{Guid.NewGuid():N}");
         var transactions = feeds.Transactions.Select(m => JsonSerializer.Deserialize(m.Value, ContractsJsonContext.Default.Transaction)!).ToList();
         var retention = TimeSpan.FromDays(59);
-        var dayKeysWithTtl = new HashSet<(string, int)>();
-        var visitKeysWithTtl = new HashSet<string>();
+        var bucketsWithTtl = new HashSet<RedisKey>();
         var clock = Stopwatch.StartNew();
         foreach (var batch in transactions.Chunk(batchSize))
         {
@@ -415,26 +418,26 @@ internal static partial class DetectorBenchmark
             var writes = new List<Task>();
             var transaction = inOneTransaction ? db.CreateTransaction() : null;
             IDatabaseAsync target = transaction ?? (IDatabaseAsync)db;
+            var buckets = new Dictionary<RedisKey, List<SortedSetEntry>>();
+            void Add(RedisKey key, RedisValue member, string id) => (buckets.TryGetValue(key, out var members) ? members : buckets[key] = []).Add(new SortedSetEntry(member, MemberScores.OfId(id)));
             var activeCards = new Dictionary<string, int>();
             var activeTerminals = new Dictionary<string, int>();
             foreach (var tx in batch.Where(t => t.IsCardPresent))
             {
                 var day = EventDay.Of(tx.Timestamp);
-                var visits = keys.CardVisits(tx.CardToken);
-                writes.Add(target.SortedSetAddAsync(visits, $"{tx.Timestamp.UtcTicks}\u001f{tx.TerminalId}\u001fatm\u001f{tx.Lat}\u001f{tx.Lon}\u001f{tx.Country}\u001f{tx.BankId}", tx.Timestamp.UtcTicks));
-                if (visitKeysWithTtl.Add(tx.CardToken))
-                    writes.Add(target.KeyExpireAsync(visits, retention));
-                if (tx.Timestamp.UtcTicks / TimeSpan.TicksPerSecond % 16 == 0)
-                    writes.Add(target.SortedSetRemoveRangeByScoreAsync(visits, double.NegativeInfinity, 0, Exclude.Stop));
-                var terminalDay = keys.TerminalDay(tx.TerminalId, day);
-                writes.Add(target.SetAddAsync(terminalDay, $"{tx.BankId}\u001f{tx.CardToken}"));
-                if (dayKeysWithTtl.Add((tx.TerminalId, day)))
-                    writes.Add(target.KeyExpireAsync(terminalDay, retention));
+                Add(keys.CardVisits(tx.CardToken, RedisKeys.Week(day)), VisitMember.Of(new CardVisit(tx.CardToken, tx.BankId, tx.TerminalId, tx.TerminalType, tx.Timestamp, tx.Lat, tx.Lon, tx.Country)), tx.CardToken);
+                Add(keys.TerminalDay(tx.TerminalId, day), TerminalDayMember.Of(tx.TerminalId, new CardRef(tx.CardToken, tx.BankId)), tx.TerminalId);
                 activeCards[tx.CardToken] = day;
                 activeTerminals[tx.TerminalId] = day;
             }
-            writes.Add(target.SortedSetAddAsync(keys.ActiveCards, [.. activeCards.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
-            writes.Add(target.SortedSetAddAsync(keys.ActiveTerminals, [.. activeTerminals.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            foreach (var (key, members) in buckets)
+            {
+                writes.Add(target.SortedSetAddAsync(key, [.. members]));
+                if (bucketsWithTtl.Add(key))
+                    writes.Add(target.KeyExpireAsync(key, retention));
+            }
+            writes.Add(target.SortedSetAddAsync(keys.ActiveCards, [.. activeCards.Select(e => new SortedSetEntry(e.Key, MemberScores.OfDay(e.Key, e.Value)))], SortedSetWhen.GreaterThan));
+            writes.Add(target.SortedSetAddAsync(keys.ActiveTerminals, [.. activeTerminals.Select(e => new SortedSetEntry(e.Key, MemberScores.OfDay(e.Key, e.Value)))], SortedSetWhen.GreaterThan));
             if (transaction is null)
             {
                 await Task.WhenAll(writes);

@@ -61,23 +61,34 @@ public sealed class RedisWindowStoreTests(RedisFixture redis) : WindowStoreContr
 
         var server = _connection!.GetServer(_connection.GetEndPoints()[0]);
         var written = server.Keys(pattern: $"{prefix}:*").ToList();
-        Assert.Contains(written, key => key.ToString().EndsWith(":v", StringComparison.Ordinal));
-        Assert.Equal(2, written.Count(key => key.ToString().Contains(":d:", StringComparison.Ordinal)));
+        Assert.Contains(written, key => key.ToString().Contains(":{v:", StringComparison.Ordinal));
+        Assert.Equal(2, written.Count(key => key.ToString().Contains(":{td:", StringComparison.Ordinal)));
         Assert.All(written, key => Assert.True(_connection.GetDatabase().KeyTimeToLive(key) >= retention - TimeSpan.FromMinutes(1), $"{key} expires in {_connection.GetDatabase().KeyTimeToLive(key)}"));
     }
 
     [Fact]
-    public async Task ACardsVisitsStayInRedisCompactEncoding()
+    public async Task CardsAndTerminalsSharingABucketReadOnlyTheirOwn()
     {
-        var prefix = $"enc-{Guid.NewGuid():N}";
-        var store = new RedisWindowStore(_connection!, new RedisKeys(prefix), TimeSpan.FromDays(60), TimeSpan.FromDays(7));
+        // Ids that are prefixes of one another, a space after one of them, and more of them than buckets, so that
+        // several share each bucket and every member range sits next to another.
+        var store = new RedisWindowStore(_connection!, new RedisKeys($"bucket-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7));
         var at = new DateTimeOffset(2026, 3, 10, 9, 0, 0, TimeSpan.Zero);
-        for (var i = 0; i < 5; i++)
-            await store.AddVisitAsync(new CardVisit("c1", "sbi", $"ATM-MBR-{i:D4}", SkimGuard.Contracts.TerminalType.Atm, at.AddHours(i), 19.301234567890123, 72.851234567890123, "IN"), TestContext.Current.CancellationToken);
+        string[] ids = ["c1", "c10", "c1 0", "c", .. Enumerable.Range(0, 3 * RedisKeys.Buckets).Select(i => $"c10{i}")];
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            for (var visit = 0; visit <= i % 3; visit++)
+                await store.AddVisitAsync(new CardVisit(id, "sbi", id, SkimGuard.Contracts.TerminalType.Atm, at.AddDays(visit * 8).AddMinutes(i), 19.3, 72.8, "IN"), TestContext.Current.CancellationToken);
+        }
         await store.CommitBatchAsync(TestContext.Current.CancellationToken);
 
-        var encoding = await _connection!.GetDatabase().ExecuteAsync("OBJECT", "ENCODING", new RedisKeys(prefix).CardVisits("c1").ToString());
-        Assert.Equal("listpack", encoding.ToString());
-        Assert.Equal(5, (await store.GetCardAsync("c1", TestContext.Current.CancellationToken)).Visits.Count);
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            var visits = (await store.GetCardAsync(id, TestContext.Current.CancellationToken)).Visits;
+            Assert.Equal(i % 3 + 1, visits.Count);
+            Assert.All(visits, v => Assert.Equal(id, v.CardToken));
+            Assert.All(visits, v => Assert.Equal(id, v.TerminalId));
+            var terminal = await store.GetTerminalAsync(id, EventDay.Of(at), EventDay.Of(at), TestContext.Current.CancellationToken);
+            Assert.Equal([new CardRef(id, "sbi")], terminal!.CardsByDay[EventDay.Of(at)]);
+        }
     }
 }

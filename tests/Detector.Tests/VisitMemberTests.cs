@@ -1,11 +1,10 @@
-using System.Text;
 using SkimGuard.Contracts;
 using SkimGuard.Detector.Redis;
 using SkimGuard.Engine.Windows;
 
 namespace SkimGuard.Detector.Tests;
 
-/// <summary>How a card visit is written into, and read back from, the card's sorted set in Redis.</summary>
+/// <summary>How a card visit is written into, and read back from, a visit bucket in Redis.</summary>
 public sealed class VisitMemberTests
 {
     private static readonly DateTimeOffset At = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero).AddTicks(1234567);
@@ -17,25 +16,34 @@ public sealed class VisitMemberTests
     public void AVisitReadsBackExactly(double? lat, double? lon)
     {
         var visit = new CardVisit("tok", "sbi", "ATM-MBR-0012", TerminalType.Atm, At, lat, lon, "IN");
-        Assert.Equal(visit, VisitMember.Parse("tok", VisitMember.Of(visit)));
+        Assert.Equal(visit, VisitMember.Parse(VisitMember.Of(visit)));
     }
 
     [Fact]
     public void IdsOfTheContractsLongestLengthInAnyScriptReadBack()
     {
         var visit = new CardVisit("tok", new string('b', 64), new string('त', 64), TerminalType.Pos, At, 1.5, 2.5, "GB");
-        Assert.Equal(visit, VisitMember.Parse("tok", VisitMember.Of(visit)));
+        Assert.Equal(visit, VisitMember.Parse(VisitMember.Of(visit)));
     }
 
     [Fact]
-    public void AUsualVisitFitsRedisCompactSortedSetMembers() =>
-        // zset-max-listpack-value is 64 bytes by default; a longer member turns the card's set into a skip list.
-        Assert.InRange(VisitMember.Of(new CardVisit("tok", "sbi", "ATM-MBR-0012", TerminalType.Atm, At, 19.3012345678901, 72.8512345678901, "IN")).Length, 1, 64);
+    public void AVisitBelongsToItsCardOnly()
+    {
+        var member = VisitMember.Of(new CardVisit("tok", "sbi", "ATM-1", TerminalType.Atm, At, 19.3, 72.8, "IN"));
+        Assert.True(MemberScores.IsOf("tok", member));
+        Assert.False(MemberScores.IsOf("to", member));
+        Assert.False(MemberScores.IsOf("tok1", member));
+    }
 
     [Fact]
-    public void AMemberInTheEarlierTextFormIsStillRead()
+    public void AnActiveScoreGivesItsDayBackAndSortsBeforeTheNextDay()
     {
-        var text = $"{At.UtcTicks}\u001fATM-1\u001fatm\u001f19.3\u001f\u001fIN\u001fsbi";
-        Assert.Equal(new CardVisit("tok", "sbi", "ATM-1", TerminalType.Atm, At, 19.3, null, "IN"), VisitMember.Parse("tok", Encoding.UTF8.GetBytes(text)));
+        foreach (var id in new[] { "c1", "c2", new string('z', 64) })
+        {
+            var score = MemberScores.OfDay(id, 740_000);
+            Assert.Equal(740_000, MemberScores.Day(score));
+            Assert.InRange(score, 740_000, 740_001 - double.Epsilon * 1e10);
+            Assert.True(MemberScores.OfDay(id, 740_001) > score);
+        }
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using StackExchange.Redis;
 
 namespace SkimGuard.Detector.Redis;
@@ -6,18 +8,27 @@ namespace SkimGuard.Detector.Redis;
 /// <summary>
 /// Every Redis key the window store uses, in one place. Keys are hash-tagged (the part in braces) so that Redis
 /// Cluster keeps what one command or script touches in one slot: a card's keys together, a terminal's together, the
-/// base-rate counters together, each day's applied-event keys together.
+/// base-rate counters together, each day's applied-event keys together, each visit or terminal-day bucket on its own.
 /// </summary>
 public sealed class RedisKeys(string prefix = "sg")
 {
+    /// <summary>
+    /// How many buckets share a week's card visits, a day's terminal cards, and the terminals' type and location. A batch
+    /// writes one command per bucket it touches instead of one per card and per terminal.
+    /// </summary>
+    public const int Buckets = 16;
+
     /// <summary>The 64-bit hashes of events applied on a day.</summary>
-    public RedisKey Applied(int day) => $"{prefix}:applied:{{d{Day(day)}}}";
+    public RedisKey Applied(int day) => $"{prefix}:applied:{{d{Number(day)}}}";
 
     /// <summary>A card's hash: its bank and its compromise mark.</summary>
     public RedisKey Card(string token) => $"{prefix}:{{c:{token}}}";
 
-    /// <summary>A card's visits: a sorted set scored by time.</summary>
-    public RedisKey CardVisits(string token) => $"{prefix}:{{c:{token}}}:v";
+    /// <summary>
+    /// The card visits of a week (<see cref="Week"/>) whose card falls in the card's bucket: a sorted set of
+    /// <see cref="VisitMember"/>s, each card's scored by the card (<see cref="MemberScores.OfId"/>).
+    /// </summary>
+    public RedisKey CardVisits(string token, int week) => $"{prefix}:{{v:{Number(week)}:{Bucket(token)}}}";
 
     /// <summary>A card's fraud-feature windows: its recent transactions, home country and first report.</summary>
     public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
@@ -25,19 +36,25 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>A terminal's fraud-feature windows: day counts (field: kind and day) and reported frauds.</summary>
     public RedisKey FeatureTerminal(string terminalId) => $"{prefix}:{{t:{terminalId}}}:f";
 
-    /// <summary>A terminal's hash: its type and location.</summary>
-    public RedisKey Terminal(string terminalId) => $"{prefix}:{{t:{terminalId}}}";
+    /// <summary>
+    /// The terminals of the terminal's bucket: a hash whose field is the terminal id and whose value is its type, latitude,
+    /// longitude and country, joined by the unit separator.
+    /// </summary>
+    public RedisKey Terminal(string terminalId) => $"{prefix}:{{ti:{Bucket(terminalId)}}}";
 
-    /// <summary>The distinct cards that used a terminal on a day.</summary>
-    public RedisKey TerminalDay(string terminalId, int day) => $"{prefix}:{{t:{terminalId}}}:d:{Day(day)}";
+    /// <summary>
+    /// The distinct cards that used the terminals of the terminal's bucket on a day: a sorted set of
+    /// <see cref="TerminalDayMember"/>s, each terminal's scored by the terminal (<see cref="MemberScores.OfId"/>).
+    /// </summary>
+    public RedisKey TerminalDay(string terminalId, int day) => $"{prefix}:{{td:{Number(day)}:{Bucket(terminalId)}}}";
 
     /// <summary>A terminal's compromised visitors, by card.</summary>
     public RedisKey TerminalCompromised(string terminalId) => $"{prefix}:{{t:{terminalId}}}:x";
 
-    /// <summary>Each active card scored by the last day it was active (ZCOUNT over a range counts it once).</summary>
+    /// <summary>Each active card scored by the last day it was active (<see cref="MemberScores.OfDay"/>; ZCOUNT over a range counts it once).</summary>
     public RedisKey ActiveCards => $"{prefix}:{{rate}}:active";
 
-    /// <summary>Each active terminal scored by the last day it was used.</summary>
+    /// <summary>Each active terminal scored by the last day it was used (<see cref="MemberScores.OfDay"/>).</summary>
     public RedisKey ActiveTerminals => $"{prefix}:{{rate}}:terminals";
 
     /// <summary>Compromised weight by first-fraud day (field: the day).</summary>
@@ -55,5 +72,11 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>The engine's rescan schedule (field: the terminal; value: last scan and due time in ticks).</summary>
     public RedisKey Rescans => $"{prefix}:{{rescan}}";
 
-    private static string Day(int day) => day.ToString(CultureInfo.InvariantCulture);
+    /// <summary>The week an event day falls in, for <see cref="CardVisits"/>.</summary>
+    public static int Week(int day) => day / 7;
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    // Stable across processes and machines (string.GetHashCode is not): every replica must pick the same bucket.
+    private static uint Bucket(string id) => XxHash32.HashToUInt32(MemoryMarshal.AsBytes(id.AsSpan())) % Buckets;
 }

@@ -22,7 +22,7 @@ namespace SkimGuard.Detector.Redis;
 /// </summary>
 public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
 {
-    // Members of visits and day sets join fields with the unit separator: ids are refused if they hold control characters.
+    // Stored fields join ids and numbers with the unit separator: ids are refused if they hold control characters.
     private const char Separator = '\u001f';
 
     // Keeps the heavier mark (at equal weight the earlier first fraud) and moves the base-rate weights with it.
@@ -97,34 +97,42 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         _ttls.Abandoned(); // what an earlier attempt that failed would have set
         var writes = new List<Task>();
         var infoSent = new List<(string Terminal, int Day)>();
-        foreach (var (token, visits) in batch.Visits)
-        {
-            var key = keys.CardVisits(token);
-            writes.Add(transaction.SortedSetAddAsync(key, [.. visits.Select(v => new SortedSetEntry(VisitMember.Of(v), v.Time.UtcTicks))]));
-            if (_ttls.IsDue(key))
-                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
-            // Visits older than the retention are filtered on read; trimming on one card in sixteen per batch bounds the set.
-            if ((uint)StringComparer.Ordinal.GetHashCode(token) % 16 == (uint)visits[0].Time.Minute % 16)
-                writes.Add(transaction.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, StateFromTicks(), Exclude.Stop));
-        }
+        // Visits and terminal days go to their buckets: one ZADD per bucket the batch touches, not one per card and terminal.
+        var visitBuckets = new Dictionary<RedisKey, List<SortedSetEntry>>();
+        foreach (var visit in batch.Visits.Values.SelectMany(visits => visits))
+            InBucket(visitBuckets, keys.CardVisits(visit.CardToken, RedisKeys.Week(EventDay.Of(visit.Time)))).Add(new SortedSetEntry(VisitMember.Of(visit), MemberScores.OfId(visit.CardToken)));
+        var dayBuckets = new Dictionary<RedisKey, List<SortedSetEntry>>();
         foreach (var (terminal, days) in batch.DayCards)
         {
             foreach (var (day, cards) in days)
             {
-                var key = keys.TerminalDay(terminal, day);
-                writes.Add(transaction.SetAddAsync(key, [.. cards.Select(c => (RedisValue)$"{c.BankId}{Separator}{c.Token}")]));
-                if (_ttls.IsDue(key))
-                    writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
+                var members = InBucket(dayBuckets, keys.TerminalDay(terminal, day));
+                var score = MemberScores.OfId(terminal);
+                foreach (var card in cards)
+                    members.Add(new SortedSetEntry(TerminalDayMember.Of(terminal, card), score));
             }
         }
+        foreach (var (key, members) in visitBuckets.Concat(dayBuckets))
+        {
+            writes.Add(transaction.SortedSetAddAsync(key, [.. members]));
+            if (_ttls.IsDue(key))
+                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
+        }
+        var terminalBuckets = new Dictionary<RedisKey, List<HashEntry>>();
         foreach (var (terminal, visit) in batch.Terminals)
         {
             var day = EventDay.Of(visit.Time);
             if (_terminalInfoDay.TryGetValue(terminal, out var sentOn) && sentOn >= day)
                 continue;
-            writes.Add(transaction.HashSetAsync(keys.Terminal(terminal), TerminalFields(visit)));
-            writes.Add(transaction.KeyExpireAsync(keys.Terminal(terminal), retention));
+            ref var fields = ref CollectionsMarshal.GetValueRefOrAddDefault(terminalBuckets, keys.Terminal(terminal), out _);
+            (fields ??= []).Add(new HashEntry(terminal, TerminalInfo(visit)));
             infoSent.Add((terminal, day));
+        }
+        foreach (var (key, fields) in terminalBuckets)
+        {
+            writes.Add(transaction.HashSetAsync(key, [.. fields]));
+            if (_ttls.IsDue(key))
+                writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(retention)));
         }
         foreach (var mark in batch.Marks.Values)
             writes.Add(transaction.ExecuteAsync("EVAL", MarkArguments(mark)));
@@ -157,7 +165,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             if (lastDay.Count == 0)
                 continue;
             // GT keeps the latest day: a late visit cannot move a card back in time (Redis 6.2+).
-            writes.Add(transaction.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, e.Value))], SortedSetWhen.GreaterThan));
+            writes.Add(transaction.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, MemberScores.OfDay(e.Key, e.Value)))], SortedSetWhen.GreaterThan));
             writes.Add(transaction.KeyExpireAsync(key, retention));
         }
         if (batch.Features is { } features)
@@ -206,13 +214,28 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     public async ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var visits = _db.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken), StateFromTicks());
-        var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? pending : await StoredMarkAsync(cardToken);
-        var all = (await visits).Select(v => VisitMember.Parse(cardToken, v!)).ToList();
+        var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? Task.FromResult<CompromiseMark?>(pending) : StoredMarkAsync(cardToken);
+        // The card's last active day bounds the weeks to read: it is written with the visits, in the same transaction.
+        var lastDay = await LastActiveDayAsync(cardToken);
+        var all = new List<CardVisit>();
+        if (lastDay is { } last)
+        {
+            var firstDay = Math.Max(_stateFromDay, last - (int)Math.Ceiling(retention.TotalDays));
+            var batch = _db.CreateBatch();
+            var score = MemberScores.OfId(cardToken);
+            var weeks = Enumerable.Range(RedisKeys.Week(firstDay), RedisKeys.Week(last) - RedisKeys.Week(firstDay) + 1)
+                .Select(week => batch.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken, week), score, score))
+                .ToList();
+            batch.Execute();
+            var stateFrom = StateFromTicks();
+            foreach (var week in weeks)
+                all.AddRange((await week).Where(member => MemberScores.IsOf(cardToken, member)).Select(member => VisitMember.Parse(member!)).Where(v => v.Time.UtcTicks >= stateFrom));
+        }
         if (_batch.Visits.TryGetValue(cardToken, out var added))
-            all = [.. all.Concat(added).OrderBy(v => v.Time)];
+            all.AddRange(added);
+        all.Sort((a, b) => a.Time.CompareTo(b.Time));
         Timed?.Invoke("card_read", Stopwatch.GetElapsedTime(started));
-        return new CardHistory(all, mark);
+        return new CardHistory(all, await mark);
     }
 
     /// <inheritdoc />
@@ -259,21 +282,22 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         var started = Stopwatch.GetTimestamp();
         fromDay = Math.Max(fromDay, _stateFromDay);
         var batch = _db.CreateBatch();
-        var info = batch.HashGetAllAsync(keys.Terminal(terminalId));
+        var info = batch.HashGetAsync(keys.Terminal(terminalId), terminalId);
+        var score = MemberScores.OfId(terminalId);
         var days = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1))
-            .Select(day => (Day: day, Cards: batch.SetMembersAsync(keys.TerminalDay(terminalId, day))))
+            .Select(day => (Day: day, Cards: batch.SortedSetRangeByScoreAsync(keys.TerminalDay(terminalId, day), score, score)))
             .ToList();
         var compromised = batch.HashGetAllAsync(keys.TerminalCompromised(terminalId));
         batch.Execute();
-        var fields = (await info).ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
+        var stored = (string?)await info;
         var hasPendingInfo = _batch.Terminals.TryGetValue(terminalId, out var pendingInfo);
-        if (fields.Count == 0 && !hasPendingInfo)
+        if (stored is null && !hasPendingInfo)
             return null;
         _batch.DayCards.TryGetValue(terminalId, out var pendingDays);
         var cardsByDay = new Dictionary<int, IReadOnlyCollection<CardRef>>();
         foreach (var (day, cards) in days)
         {
-            var members = (await cards).Select(m => ParseCardRef(m!));
+            var members = (await cards).Where(m => MemberScores.IsOf(terminalId, m)).Select(m => TerminalDayMember.Parse(m!));
             if (pendingDays is not null && pendingDays.TryGetValue(day, out var added))
                 members = members.Union(added);
             var list = members.ToList();
@@ -290,9 +314,10 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             .Where(v => v.Visits.Any(t => t >= from && t < to))
             .Select(v => v.Visits.All(t => t >= from && t < to) ? v : v with { Visits = [.. v.Visits.Where(t => t >= from && t < to)] })
             .ToList();
-        return fields.Count > 0
-            ? new TerminalHistory(terminalId, WireNames.Of<TerminalType>()[fields["type"]], Coordinate(fields, "lat"), Coordinate(fields, "lon"), cardsByDay, inRange)
-            : new TerminalHistory(terminalId, pendingInfo.TerminalType, pendingInfo.Lat, pendingInfo.Lon, cardsByDay, inRange);
+        if (stored is null)
+            return new TerminalHistory(terminalId, pendingInfo.TerminalType, pendingInfo.Lat, pendingInfo.Lon, cardsByDay, inRange);
+        var fields = stored.Split(Separator);
+        return new TerminalHistory(terminalId, WireNames.Of<TerminalType>()[fields[0]], Coordinate(fields[1]), Coordinate(fields[2]), cardsByDay, inRange);
     }
 
     /// <inheritdoc />
@@ -307,17 +332,20 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         var cards = _batch.ActiveCards.ToList();
         var terminals = _batch.ActiveTerminals.ToList();
         var batch = _db.CreateBatch();
-        var activeCards = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay);
-        var activeTerminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay);
+        var activeCards = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay + 1, Exclude.Stop);
+        var activeTerminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay + 1, Exclude.Stop);
         var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
         var strong = batch.HashGetAsync(keys.StrongWeight, fields);
         // The batch's cards and terminals count once, on their latest day, as ZADD GT will leave them.
         var cardDays = cards.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveCards, [.. cards.Select(c => (RedisValue)c.Key)]) : Task.FromResult<double?[]>([]);
         var terminalDays = terminals.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveTerminals, [.. terminals.Select(t => (RedisValue)t.Key)]) : Task.FromResult<double?[]>([]);
         batch.Execute();
-        bool InRange(double? day) => day is { } d && d >= fromDay && d <= toDay;
-        long Added(List<KeyValuePair<string, int>> pending, double?[] stored) =>
-            pending.Select((p, i) => (InRange(Math.Max(p.Value, stored[i] ?? double.MinValue)) ? 1 : 0) - (InRange(stored[i]) ? 1 : 0)).Sum();
+        bool InRange(int? day) => day is { } d && d >= fromDay && d <= toDay;
+        long Added(List<KeyValuePair<string, int>> pending, double?[] stored) => pending.Select((p, i) =>
+        {
+            int? storedDay = stored[i] is { } score ? MemberScores.Day(score) : null;
+            return (InRange(Math.Max(p.Value, storedDay ?? int.MinValue)) ? 1 : 0) - (InRange(storedDay) ? 1 : 0);
+        }).Sum();
         long PendingWeight(Dictionary<int, long> byDay) => byDay.Where(d => d.Key >= fromDay && d.Key <= toDay).Sum(d => d.Value);
         var rate = BaseRate.FromMicro(
             await activeCards + Added(cards, await cardDays),
@@ -424,6 +452,20 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         ((long)retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
     ];
 
+    /// <summary>The last day the card was active: this batch's or Redis's, whichever is later; null for a card never seen.</summary>
+    private async Task<int?> LastActiveDayAsync(string cardToken)
+    {
+        int? stored = await _db.SortedSetScoreAsync(keys.ActiveCards, cardToken) is { } score ? MemberScores.Day(score) : null;
+        int? pending = _batch.ActiveCards.TryGetValue(cardToken, out var day) ? day : null;
+        return stored > pending || pending is null ? stored : pending;
+    }
+
+    private static List<SortedSetEntry> InBucket(Dictionary<RedisKey, List<SortedSetEntry>> buckets, RedisKey key)
+    {
+        ref var members = ref CollectionsMarshal.GetValueRefOrAddDefault(buckets, key, out _);
+        return members ??= [];
+    }
+
     private static void Latest(Dictionary<string, int> lastDay, string id, int day)
     {
         ref var latest = ref CollectionsMarshal.GetValueRefOrAddDefault(lastDay, id, out var exists);
@@ -441,20 +483,12 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             due.Length == 0 ? null : new DateTimeOffset(long.Parse(due, CultureInfo.InvariantCulture), TimeSpan.Zero));
     }
 
-    private static HashEntry[] TerminalFields(CardVisit visit) =>
-    [
-        new("type", WireNames.NameOf(visit.TerminalType)), new("lat", Number(visit.Lat)), new("lon", Number(visit.Lon)), new("country", visit.Country),
-    ];
-
-    private static CardRef ParseCardRef(string member)
-    {
-        var at = member.IndexOf(Separator, StringComparison.Ordinal);
-        return new CardRef(member[(at + 1)..], member[..at]);
-    }
+    /// <summary>A terminal's field in its bucket: type, latitude, longitude and country.</summary>
+    private static string TerminalInfo(CardVisit visit) =>
+        string.Join(Separator, WireNames.NameOf(visit.TerminalType), Number(visit.Lat), Number(visit.Lon), visit.Country);
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     private static double? Coordinate(string text) => text.Length == 0 ? null : double.Parse(text, CultureInfo.InvariantCulture);
 
-    private static double? Coordinate(Dictionary<string, string> fields, string name) => fields.TryGetValue(name, out var text) ? Coordinate(text) : null;
 }

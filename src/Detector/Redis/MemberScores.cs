@@ -1,0 +1,59 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Text;
+using SkimGuard.Engine.Windows;
+using StackExchange.Redis;
+
+namespace SkimGuard.Detector.Redis;
+
+/// <summary>
+/// Scores for the store's large sorted sets. Redis orders a sorted set by score and then by member bytes, and a skip-list
+/// insert that ties on score compares members on its way down, a pointer chase to each member it passes. The sets that
+/// hold many ids (visit and terminal-day buckets, active cards and terminals) would tie nearly everywhere, so each id's
+/// score carries bits of the id's hash: an insert then mostly compares numbers held in the nodes themselves.
+/// </summary>
+internal static class MemberScores
+{
+    public const char Separator = '\u001f';
+
+    /// <summary>
+    /// The score of every member of <paramref name="id"/> in a bucket: 52 bits of its hash, exact in a double. ZRANGEBYSCORE
+    /// on it reads the id's members, and those of any id whose hash agrees in those bits, which <see cref="IsOf"/> leaves out.
+    /// </summary>
+    public static double OfId(string id) => Hash(id) >> 12;
+
+    /// <summary>
+    /// The score of an active card or terminal: its last day, with 30 bits of the id's hash as the fraction. Ranges of
+    /// whole days count it as they counted the day (ZCOUNT from the first day up to, not including, the day after the
+    /// last), ZADD GT keeps the latest day as before (the fraction is the id's own), and <see cref="Day"/> gives the day
+    /// back. Days are below 2^20, so the sum is exact in a double.
+    /// </summary>
+    public static double OfDay(string id, int day) => day + (Hash(id) >> 34) / (double)(1L << 30);
+
+    /// <summary>The day an active score stands for.</summary>
+    public static int Day(double score) => (int)Math.Floor(score);
+
+    /// <summary>Whether a bucket member belongs to <paramref name="id"/>: it starts with the id and the separator.</summary>
+    public static bool IsOf(string id, RedisValue member)
+    {
+        var bytes = (ReadOnlySpan<byte>)(byte[])member!;
+        var length = Encoding.UTF8.GetByteCount(id);
+        return bytes.Length > length && bytes[length] == (byte)Separator && Encoding.UTF8.GetString(bytes[..length]) == id;
+    }
+
+    // Stable across processes and machines (string.GetHashCode is not): every replica must give an id the same score.
+    private static ulong Hash(string id) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan()));
+}
+
+/// <summary>A terminal-day bucket's member: terminal, bank and card token, joined by the unit separator.</summary>
+internal static class TerminalDayMember
+{
+    public static RedisValue Of(string terminalId, CardRef card) => $"{terminalId}{MemberScores.Separator}{card.BankId}{MemberScores.Separator}{card.Token}";
+
+    /// <summary>The card a member names.</summary>
+    public static CardRef Parse(string member)
+    {
+        var parts = member.Split(MemberScores.Separator);
+        return new CardRef(parts[2], parts[1]);
+    }
+}
