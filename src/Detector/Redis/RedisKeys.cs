@@ -28,7 +28,10 @@ public sealed class RedisKeys(string prefix = "sg")
     /// The card visits of a week (<see cref="Week"/>) whose card falls in the card's bucket: a sorted set of
     /// <see cref="VisitMember"/>s, each card's scored by the card (<see cref="MemberScores.OfId"/>).
     /// </summary>
-    public RedisKey CardVisits(string token, int week) => $"{prefix}:{{v:{Number(week)}:{Bucket(token)}}}";
+    public RedisKey CardVisits(string token, int week) => CardVisits(week, BucketOf(token));
+
+    /// <summary>A week's visit bucket by its number (<see cref="BucketOf"/> of the card).</summary>
+    public RedisKey CardVisits(int week, int bucket) => $"{prefix}:{{v:{Number(week)}:{Number(bucket)}}}";
 
     /// <summary>A card's fraud-feature windows: its recent transactions, home country and first report.</summary>
     public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
@@ -40,13 +43,16 @@ public sealed class RedisKeys(string prefix = "sg")
     /// The terminals of the terminal's bucket: a hash whose field is the terminal id and whose value is its type, latitude,
     /// longitude and country, joined by the unit separator.
     /// </summary>
-    public RedisKey Terminal(string terminalId) => $"{prefix}:{{ti:{Bucket(terminalId)}}}";
+    public RedisKey Terminal(string terminalId) => $"{prefix}:{{ti:{Number(BucketOf(terminalId))}}}";
 
     /// <summary>
     /// The distinct cards that used the terminals of the terminal's bucket on a day: a sorted set of
     /// <see cref="TerminalDayMember"/>s, each terminal's scored by the terminal (<see cref="MemberScores.OfId"/>).
     /// </summary>
-    public RedisKey TerminalDay(string terminalId, int day) => $"{prefix}:{{td:{Number(day)}:{Bucket(terminalId)}}}";
+    public RedisKey TerminalDay(string terminalId, int day) => TerminalDay(day, BucketOf(terminalId));
+
+    /// <summary>A day's terminal bucket by its number (<see cref="BucketOf"/> of the terminal).</summary>
+    public RedisKey TerminalDay(int day, int bucket) => $"{prefix}:{{td:{Number(day)}:{Number(bucket)}}}";
 
     /// <summary>A terminal's compromised visitors, by card.</summary>
     public RedisKey TerminalCompromised(string terminalId) => $"{prefix}:{{t:{terminalId}}}:x";
@@ -77,6 +83,9 @@ public sealed class RedisKeys(string prefix = "sg")
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    // Stable across processes and machines (string.GetHashCode is not): every replica must pick the same bucket.
-    private static uint Bucket(string id) => XxHash32.HashToUInt32(MemoryMarshal.AsBytes(id.AsSpan())) % Buckets;
+    /// <summary>
+    /// The bucket of a card or terminal: stable across processes and machines (string.GetHashCode is not), since every
+    /// replica must pick the same one.
+    /// </summary>
+    public static int BucketOf(string id) => (int)(XxHash32.HashToUInt32(MemoryMarshal.AsBytes(id.AsSpan())) % Buckets);
 }

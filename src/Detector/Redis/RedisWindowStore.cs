@@ -98,21 +98,27 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         var writes = new List<Task>();
         var infoSent = new List<(string Terminal, int Day)>();
         // Visits and terminal days go to their buckets: one ZADD per bucket the batch touches, not one per card and terminal.
-        var visitBuckets = new Dictionary<RedisKey, List<SortedSetEntry>>();
-        foreach (var visit in batch.Visits.Values.SelectMany(visits => visits))
-            InBucket(visitBuckets, keys.CardVisits(visit.CardToken, RedisKeys.Week(EventDay.Of(visit.Time)))).Add(new SortedSetEntry(VisitMember.Of(visit), MemberScores.OfId(visit.CardToken)));
-        var dayBuckets = new Dictionary<RedisKey, List<SortedSetEntry>>();
+        var visitBuckets = new Dictionary<(int Week, int Bucket), List<SortedSetEntry>>();
+        foreach (var (token, visits) in batch.Visits)
+        {
+            var (bucket, score) = (RedisKeys.BucketOf(token), MemberScores.OfId(token));
+            foreach (var visit in visits)
+                InBucket(visitBuckets, (RedisKeys.Week(EventDay.Of(visit.Time)), bucket)).Add(new SortedSetEntry(VisitMember.Of(visit), score));
+        }
+        var dayBuckets = new Dictionary<(int Day, int Bucket), List<SortedSetEntry>>();
         foreach (var (terminal, days) in batch.DayCards)
         {
+            var (bucket, score) = (RedisKeys.BucketOf(terminal), MemberScores.OfId(terminal));
             foreach (var (day, cards) in days)
             {
-                var members = InBucket(dayBuckets, keys.TerminalDay(terminal, day));
-                var score = MemberScores.OfId(terminal);
+                var members = InBucket(dayBuckets, (day, bucket));
                 foreach (var card in cards)
                     members.Add(new SortedSetEntry(TerminalDayMember.Of(terminal, card), score));
             }
         }
-        foreach (var (key, members) in visitBuckets.Concat(dayBuckets))
+        var buckets = visitBuckets.Select(b => (Key: keys.CardVisits(b.Key.Week, b.Key.Bucket), Members: b.Value))
+            .Concat(dayBuckets.Select(b => (Key: keys.TerminalDay(b.Key.Day, b.Key.Bucket), Members: b.Value)));
+        foreach (var (key, members) in buckets)
         {
             writes.Add(transaction.SortedSetAddAsync(key, [.. members]));
             if (_ttls.IsDue(key))
@@ -460,7 +466,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         return stored > pending || pending is null ? stored : pending;
     }
 
-    private static List<SortedSetEntry> InBucket(Dictionary<RedisKey, List<SortedSetEntry>> buckets, RedisKey key)
+    private static List<SortedSetEntry> InBucket(Dictionary<(int Period, int Bucket), List<SortedSetEntry>> buckets, (int, int) key)
     {
         ref var members = ref CollectionsMarshal.GetValueRefOrAddDefault(buckets, key, out _);
         return members ??= [];

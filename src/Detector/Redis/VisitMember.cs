@@ -16,31 +16,24 @@ internal static class VisitMember
     /// <summary>The member for a visit: token, separator, ticks, which coordinates follow and they, then terminal, type, country, bank.</summary>
     public static byte[] Of(CardVisit visit)
     {
-        var texts = new[] { visit.TerminalId, WireNames.NameOf(visit.TerminalType), visit.Country, visit.BankId };
-        double?[] coordinates = [visit.Lat, visit.Lon];
+        // Sized first and written in one pass: a commit makes one member per visit.
+        var type = WireNames.NameOf(visit.TerminalType);
         var tokenLength = Encoding.UTF8.GetByteCount(visit.CardToken);
-        var member = new byte[tokenLength + 1 + 8 + 1 + coordinates.Count(c => c is not null) * 8 + texts.Sum(t => 1 + Encoding.UTF8.GetByteCount(t))];
+        var length = tokenLength + 1 + 8 + 1 + (visit.Lat is null ? 0 : 8) + (visit.Lon is null ? 0 : 8)
+            + 4 /* a length byte per text */ + Encoding.UTF8.GetByteCount(visit.TerminalId) + Encoding.UTF8.GetByteCount(type) + Encoding.UTF8.GetByteCount(visit.Country) + Encoding.UTF8.GetByteCount(visit.BankId);
+        var member = new byte[length];
         var span = member.AsSpan();
         Encoding.UTF8.GetBytes(visit.CardToken, span);
         span[tokenLength] = (byte)MemberScores.Separator;
         var record = span[(tokenLength + 1)..];
         BinaryPrimitives.WriteInt64LittleEndian(record, visit.Time.UtcTicks);
         var at = 9;
-        for (var i = 0; i < coordinates.Length; i++)
-        {
-            if (coordinates[i] is not { } value)
-                continue;
-            record[8] |= (byte)(1 << i);
-            BinaryPrimitives.WriteDoubleLittleEndian(record[at..], value);
-            at += 8;
-        }
-        foreach (var text in texts)
-        {
-            // Ids are at most 64 UTF-16 characters (the contract's limit), so at most 192 bytes of UTF-8: a byte holds the length.
-            var length = Encoding.UTF8.GetBytes(text, record[(at + 1)..]);
-            record[at] = checked((byte)length);
-            at += 1 + length;
-        }
+        WriteCoordinate(record, ref at, visit.Lat, 0);
+        WriteCoordinate(record, ref at, visit.Lon, 1);
+        WriteText(record, ref at, visit.TerminalId);
+        WriteText(record, ref at, type);
+        WriteText(record, ref at, visit.Country);
+        WriteText(record, ref at, visit.BankId);
         return member;
     }
 
@@ -70,5 +63,22 @@ internal static class VisitMember
         }
         var (terminal, type, country, bank) = (Next(), Next(), Next(), Next());
         return new CardVisit(cardToken, bank, terminal, WireNames.Of<TerminalType>()[type], time, lat, lon, country);
+    }
+
+    private static void WriteCoordinate(Span<byte> record, ref int at, double? value, int bit)
+    {
+        if (value is not { } coordinate)
+            return;
+        record[8] |= (byte)(1 << bit);
+        BinaryPrimitives.WriteDoubleLittleEndian(record[at..], coordinate);
+        at += 8;
+    }
+
+    private static void WriteText(Span<byte> record, ref int at, string text)
+    {
+        // Ids are at most 64 UTF-16 characters (the contract's limit), so at most 192 bytes of UTF-8: a byte holds the length.
+        var written = Encoding.UTF8.GetBytes(text, record[(at + 1)..]);
+        record[at] = checked((byte)written);
+        at += 1 + written;
     }
 }
