@@ -239,9 +239,8 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         }
         if (_batch.Visits.TryGetValue(cardToken, out var added))
             all.AddRange(added);
-        all.Sort((a, b) => a.Time.CompareTo(b.Time));
         Timed?.Invoke("card_read", Stopwatch.GetElapsedTime(started));
-        return new CardHistory(all, await mark);
+        return new CardHistory([.. all.OrderBy(v => v.Time)], await mark); // stable: visits at one instant keep their order
     }
 
     /// <inheritdoc />
