@@ -1,7 +1,6 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
-using SkimGuard.Engine.Windows;
 using StackExchange.Redis;
 
 namespace SkimGuard.Detector.Redis;
@@ -43,17 +42,4 @@ internal static class MemberScores
 
     // Stable across processes and machines (string.GetHashCode is not): every replica must give an id the same score.
     private static ulong Hash(string id) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan()));
-}
-
-/// <summary>A terminal-day bucket's member: terminal, bank and card token, joined by the unit separator.</summary>
-internal static class TerminalDayMember
-{
-    public static RedisValue Of(string terminalId, CardRef card) => $"{terminalId}{MemberScores.Separator}{card.BankId}{MemberScores.Separator}{card.Token}";
-
-    /// <summary>The card a member names.</summary>
-    public static CardRef Parse(string member)
-    {
-        var parts = member.Split(MemberScores.Separator);
-        return new CardRef(parts[2], parts[1]);
-    }
 }

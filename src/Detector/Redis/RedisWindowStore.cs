@@ -23,7 +23,7 @@ namespace SkimGuard.Detector.Redis;
 public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, RedisKeys keys, TimeSpan retention, TimeSpan dedupeWindow) : IWindowStore
 {
     // Stored fields join ids and numbers with the unit separator: ids are refused if they hold control characters.
-    private const char Separator = '\u001f';
+    private const char Separator = MemberScores.Separator;
 
     // Keeps the heavier mark (at equal weight the earlier first fraud) and moves the base-rate weights with it.
     // KEYS: card hash, weight hash, strong-weight hash. ARGV: bank, weight, first fraud (ms), mark JSON, day, weight in
