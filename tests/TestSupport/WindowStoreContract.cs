@@ -217,6 +217,55 @@ public abstract class WindowStoreContract
     }
 
     [Fact]
+    public async Task ACardReadAheadComesBackWithTheBatchsOwnChangesLaidOver()
+    {
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await store.AddVisitAsync(Visit("c1", "ATM-1", T0), ct);
+        await store.AddVisitAsync(Visit("c1", "ATM-2", T0.AddDays(3)), ct);
+        await store.MarkCompromisedAsync(Mark("c1", 0.5, T0.AddDays(4), Signals.CounterfeitSignature), ct);
+        await store.CommitBatchAsync(ct);
+
+        await store.BeginBatchAsync([], ct);
+        await store.ReadAheadCardsAsync(["c1", "never-seen"], ct);
+        await store.AddVisitAsync(Visit("c1", "ATM-3", T0.AddDays(5)), ct);
+        var stronger = Mark("c1", 1.0, T0.AddDays(6));
+        Assert.Equal(stronger, await store.MarkCompromisedAsync(stronger, ct));
+
+        var card = await store.GetCardAsync("c1", ct);
+        Assert.Equal([("ATM-1", T0), ("ATM-2", T0.AddDays(3)), ("ATM-3", T0.AddDays(5))], card.Visits.Select(v => (v.TerminalId, v.Time)));
+        Assert.Equal(stronger, card.Mark);
+        Assert.Empty((await store.GetCardAsync("never-seen", ct)).Visits);
+        // Expiry in the middle of the batch applies to what was read ahead too.
+        await store.ExpireAsync(Day0 + 1, Day0 + 1, ct);
+        Assert.Equal([T0.AddDays(3), T0.AddDays(5)], (await store.GetCardAsync("c1", ct)).Visits.Select(v => v.Time));
+    }
+
+    [Fact]
+    public async Task TheBaseRateCountsWhatTheBatchAddsBetweenTwoReads()
+    {
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await store.AddVisitAsync(Visit("c1", "ATM-1", T0), ct);
+        await store.CommitBatchAsync(ct);
+
+        await store.BeginBatchAsync([], ct);
+        Assert.Equal((1, 1), Counts(await store.GetBaseRateAsync(Day0, Day0 + 5, ct)));
+        await store.AddVisitAsync(Visit("c2", "ATM-2", T0.AddDays(1)), ct);
+        Assert.Equal((2, 2), Counts(await store.GetBaseRateAsync(Day0, Day0 + 5, ct)));
+        // A stored card active again, and a card active only after the range, change nothing.
+        await store.AddVisitAsync(Visit("c1", "ATM-1", T0.AddDays(2)), ct);
+        await store.AddVisitAsync(Visit("c3", "ATM-3", T0.AddDays(9)), ct);
+        Assert.Equal((2, 2), Counts(await store.GetBaseRateAsync(Day0, Day0 + 5, ct)));
+        // The stored card moved past a shorter range: it no longer counts in it.
+        Assert.Equal((0, 0), Counts(await store.GetBaseRateAsync(Day0, Day0, ct)));
+        await store.MarkCompromisedAsync(Mark("c2", 1.0, T0.AddDays(1)), ct);
+        Assert.Equal(1.0, (await store.GetBaseRateAsync(Day0, Day0 + 5, ct)).CompromisedWeight, 1e-9);
+
+        static (long Cards, long Terminals) Counts(BaseRate rate) => (rate.ActiveCards, rate.ActiveTerminals);
+    }
+
+    [Fact]
     public async Task ExpiryDropsOldStateAndKeepsRecentState()
     {
         var store = await CreateStoreAsync();

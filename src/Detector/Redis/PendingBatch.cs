@@ -29,6 +29,9 @@ internal sealed class PendingBatch
     public Engine.Features.FeatureChanges? Features { get; set; }
     public List<(RedisKey Key, RedisValue Field)> StaleFeatureFields { get; } = [];
 
+    /// <summary>What the batch has read from Redis: the other side of the overlay.</summary>
+    public BatchReads Reads { get; set; } = new();
+
     /// <summary>Adds a weight change of a mark (in millionths) to the batch's base-rate deltas.</summary>
     public void MoveWeight(CompromiseMark mark, int sign)
     {

@@ -65,8 +65,9 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     private readonly TtlRefresh _ttls = new(TimeProvider.System);
 
     /// <summary>
-    /// Told how long each batch's read-ahead ("read_ahead") and commit ("commit") took, and each read in the middle of a
-    /// batch: a card's history ("card_read"), a terminal's days for a scan ("terminal_read"), the base rate ("base_rate_read").
+    /// Told how long each batch's read-ahead of applied keys ("read_ahead") and of the cards it will read
+    /// ("cards_read_ahead") took, its commit ("commit"), and each read in the middle of a batch: a card's history
+    /// ("card_read"), a terminal's days for a scan ("terminal_read"), the base rate ("base_rate_read").
     /// </summary>
     public Action<string, TimeSpan>? Timed { get; init; }
 
@@ -217,30 +218,34 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     }
 
     /// <inheritdoc />
+    public async ValueTask ReadAheadCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await ReadCardsAsync(cardTokens);
+        Timed?.Invoke("cards_read_ahead", Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <inheritdoc />
     public async ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? Task.FromResult<CompromiseMark?>(pending) : StoredMarkAsync(cardToken);
-        // The card's last active day bounds the weeks to read: it is written with the visits, in the same transaction.
-        var lastDay = await LastActiveDayAsync(cardToken);
+        if (!_batch.Reads.Cards.ContainsKey(cardToken))
+            await ReadCardsAsync([cardToken]);
+        var stored = _batch.Reads.Cards[cardToken];
         var all = new List<CardVisit>();
-        if (lastDay is { } last)
+        if (_batch.Reads.CardDays[cardToken] is { } storedDay)
         {
-            var firstDay = Math.Max(_stateFromDay, last - (int)Math.Ceiling(retention.TotalDays));
-            var batch = _db.CreateBatch();
-            var score = MemberScores.OfId(cardToken);
-            var weeks = Enumerable.Range(RedisKeys.Week(firstDay), RedisKeys.Week(last) - RedisKeys.Week(firstDay) + 1)
-                .Select(week => batch.SortedSetRangeByScoreAsync(keys.CardVisits(cardToken, week), score, score))
-                .ToList();
-            batch.Execute();
+            // The same bound as when the card's weeks are read: the retention back from its last active day, this batch's or Redis's.
+            var lastDay = _batch.ActiveCards.TryGetValue(cardToken, out var pendingDay) ? Math.Max(storedDay, pendingDay) : storedDay;
+            var firstWeek = RedisKeys.Week(Math.Max(_stateFromDay, lastDay - RetentionDays));
             var stateFrom = StateFromTicks();
-            foreach (var week in weeks)
-                all.AddRange((await week).Where(member => MemberScores.IsOf(cardToken, member)).Select(member => VisitMember.Parse(member!)).Where(v => v.Time.UtcTicks >= stateFrom));
+            all.AddRange(stored.Visits.Where(v => RedisKeys.Week(EventDay.Of(v.Time)) >= firstWeek && v.Time.UtcTicks >= stateFrom));
         }
         if (_batch.Visits.TryGetValue(cardToken, out var added))
             all.AddRange(added);
         Timed?.Invoke("card_read", Stopwatch.GetElapsedTime(started));
-        return new CardHistory([.. all.OrderBy(v => v.Time)], await mark); // stable: visits at one instant keep their order
+        var mark = _batch.Marks.TryGetValue(cardToken, out var pending) ? pending : stored.Mark;
+        return new CardHistory([.. all.OrderBy(v => v.Time)], mark); // stable: visits at one instant keep their order
     }
 
     /// <inheritdoc />
@@ -262,7 +267,9 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     /// <inheritdoc />
     public async ValueTask<CompromiseMark> MarkCompromisedAsync(CompromiseMark mark, CancellationToken cancellationToken = default)
     {
-        var current = _batch.Marks.TryGetValue(mark.CardToken, out var pending) ? pending : await StoredMarkAsync(mark.CardToken);
+        if (!_batch.Marks.ContainsKey(mark.CardToken) && !_batch.Reads.Cards.ContainsKey(mark.CardToken))
+            await ReadCardsAsync([mark.CardToken]);
+        var current = _batch.Marks.TryGetValue(mark.CardToken, out var pending) ? pending : _batch.Reads.Cards[mark.CardToken].Mark;
         var stronger = MarkOrder.Stronger(current, mark);
         if (ReferenceEquals(stronger, current))
             return current!;
@@ -330,33 +337,38 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     {
         var started = Stopwatch.GetTimestamp();
         fromDay = Math.Max(fromDay, _stateFromDay);
-        var dayRange = Enumerable.Range(fromDay, Math.Max(0, toDay - fromDay + 1)).ToArray();
-        if (dayRange.Length == 0)
+        if (toDay < fromDay)
             return new BaseRate(0, 0, 0, 0);
-        var fields = dayRange.Select(d => (RedisValue)d).ToArray();
-        var cards = _batch.ActiveCards.ToList();
-        var terminals = _batch.ActiveTerminals.ToList();
-        var batch = _db.CreateBatch();
-        var activeCards = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay + 1, Exclude.Stop);
-        var activeTerminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay + 1, Exclude.Stop);
-        var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
-        var strong = batch.HashGetAsync(keys.StrongWeight, fields);
-        // The batch's cards and terminals count once, on their latest day, as ZADD GT will leave them.
-        var cardDays = cards.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveCards, [.. cards.Select(c => (RedisValue)c.Key)]) : Task.FromResult<double?[]>([]);
-        var terminalDays = terminals.Count > 0 ? batch.SortedSetScoresAsync(keys.ActiveTerminals, [.. terminals.Select(t => (RedisValue)t.Key)]) : Task.FromResult<double?[]>([]);
-        batch.Execute();
-        bool InRange(int? day) => day is { } d && d >= fromDay && d <= toDay;
-        long Added(List<KeyValuePair<string, int>> pending, double?[] stored) => pending.Select((p, i) =>
+        // Redis's side is read once a batch: the counts over the range, and the stored day of each card and terminal
+        // the batch has made active (asked for only those not asked for before in this batch).
+        var reads = _batch.Reads;
+        var unreadCards = _batch.ActiveCards.Keys.Where(c => !reads.CardDays.ContainsKey(c)).ToList();
+        var unreadTerminals = _batch.ActiveTerminals.Keys.Where(t => !reads.TerminalDays.ContainsKey(t)).ToList();
+        var hasRange = reads.Ranges.TryGetValue((fromDay, toDay), out var range);
+        if (!hasRange || unreadCards.Count > 0 || unreadTerminals.Count > 0)
         {
-            int? storedDay = stored[i] is { } score ? MemberScores.Day(score) : null;
+            var batch = _db.CreateBatch();
+            var rangeRead = hasRange ? null : ReadRange(batch, fromDay, toDay);
+            var cardDays = ReadActiveDays(batch, keys.ActiveCards, unreadCards, reads.CardDays);
+            var terminalDays = ReadActiveDays(batch, keys.ActiveTerminals, unreadTerminals, reads.TerminalDays);
+            batch.Execute();
+            if (rangeRead is not null)
+                reads.Ranges[(fromDay, toDay)] = range = await rangeRead;
+            await Task.WhenAll(cardDays, terminalDays);
+        }
+        // The batch's cards and terminals count once, on their latest day, as ZADD GT will leave them.
+        bool InRange(int? day) => day is { } d && d >= fromDay && d <= toDay;
+        long Added(Dictionary<string, int> pending, Dictionary<string, int?> storedDays) => pending.Sum(p =>
+        {
+            var storedDay = storedDays[p.Key];
             return (InRange(Math.Max(p.Value, storedDay ?? int.MinValue)) ? 1 : 0) - (InRange(storedDay) ? 1 : 0);
-        }).Sum();
+        });
         long PendingWeight(Dictionary<int, long> byDay) => byDay.Where(d => d.Key >= fromDay && d.Key <= toDay).Sum(d => d.Value);
         var rate = BaseRate.FromMicro(
-            await activeCards + Added(cards, await cardDays),
-            Sum(await weights) + PendingWeight(_batch.WeightMicro),
-            Sum(await strong) + PendingWeight(_batch.StrongMicro),
-            await activeTerminals + Added(terminals, await terminalDays));
+            range.ActiveCards + Added(_batch.ActiveCards, reads.CardDays),
+            range.WeightMicro + PendingWeight(_batch.WeightMicro),
+            range.StrongMicro + PendingWeight(_batch.StrongMicro),
+            range.ActiveTerminals + Added(_batch.ActiveTerminals, reads.TerminalDays));
         Timed?.Invoke("base_rate_read", Stopwatch.GetElapsedTime(started));
         return rate;
     }
@@ -422,6 +434,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     public async ValueTask ExpireAsync(int stateBeforeDay, int appliedKeysBeforeDay, CancellationToken cancellationToken = default)
     {
         _stateFromDay = Math.Max(_stateFromDay, stateBeforeDay);
+        _batch.Reads = new BatchReads(); // what it read may be what this expiry removes
         // Applied keys are looked up by day, so their days are known: drop the week that just left the window.
         // Everything else is filtered on read by _stateFromDay and removed by its TTL. Idempotent, so not part of a batch.
         var batch = _db.CreateBatch();
@@ -438,11 +451,74 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
 
     private double StateFromTicks() => _stateFromDay == int.MinValue ? double.NegativeInfinity : EventDay.Start(_stateFromDay).UtcTicks;
 
-    private async Task<CompromiseMark?> StoredMarkAsync(string cardToken)
+    /// <summary>
+    /// Reads the cards not read yet in this batch, in two round trips for all of them: their last active days and marks,
+    /// then their visits in the weeks from the retention before that day.
+    /// </summary>
+    private async Task ReadCardsAsync(IReadOnlyCollection<string> cardTokens)
     {
-        var json = await _db.HashGetAsync(keys.Card(cardToken), "mark");
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, StoreJsonContext.Default.CompromiseMark);
+        var reads = _batch.Reads;
+        var unread = cardTokens.Where(t => !reads.Cards.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
+        if (unread.Count == 0)
+            return;
+        var first = _db.CreateBatch();
+        var days = ReadActiveDays(first, keys.ActiveCards, [.. unread.Where(t => !reads.CardDays.ContainsKey(t))], reads.CardDays);
+        var marks = unread.Select(t => first.HashGetAsync(keys.Card(t), "mark")).ToList();
+        first.Execute();
+        await days;
+        var second = _db.CreateBatch();
+        var weeks = unread.Select(token =>
+        {
+            if (reads.CardDays[token] is not { } lastDay)
+                return [];
+            var (firstWeek, lastWeek) = (RedisKeys.Week(Math.Max(_stateFromDay, lastDay - RetentionDays)), RedisKeys.Week(lastDay));
+            var score = MemberScores.OfId(token);
+            return Enumerable.Range(firstWeek, Math.Max(0, lastWeek - firstWeek + 1))
+                .Select(week => second.SortedSetRangeByScoreAsync(keys.CardVisits(token, week), score, score))
+                .ToList();
+        }).ToList();
+        second.Execute();
+        for (var i = 0; i < unread.Count; i++)
+        {
+            var visits = new List<CardVisit>();
+            foreach (var week in weeks[i])
+                visits.AddRange((await week).Where(member => MemberScores.IsOf(unread[i], member)).Select(member => VisitMember.Parse(member!)));
+            var json = await marks[i];
+            var mark = json.IsNullOrEmpty ? null : JsonSerializer.Deserialize((string)json!, StoreJsonContext.Default.CompromiseMark);
+            reads.Cards[unread[i]] = new StoredCard(mark, visits);
+        }
     }
+
+    /// <summary>Queues a read of the stored last active day of <paramref name="ids"/>; the task puts them in <paramref name="days"/>.</summary>
+    private static Task ReadActiveDays(IBatch batch, RedisKey activeSet, List<string> ids, Dictionary<string, int?> days)
+    {
+        if (ids.Count == 0)
+            return Task.CompletedTask;
+        var scores = batch.SortedSetScoresAsync(activeSet, [.. ids.Select(id => (RedisValue)id)]);
+        return Keep();
+
+        async Task Keep()
+        {
+            var found = await scores;
+            for (var i = 0; i < ids.Count; i++)
+                days[ids[i]] = found[i] is { } score ? MemberScores.Day(score) : null;
+        }
+    }
+
+    /// <summary>Queues a read of the base rate's stored counts over [fromDay, toDay].</summary>
+    private Task<StoredRange> ReadRange(IBatch batch, int fromDay, int toDay)
+    {
+        var fields = Enumerable.Range(fromDay, toDay - fromDay + 1).Select(d => (RedisValue)d).ToArray();
+        var activeCards = batch.SortedSetLengthAsync(keys.ActiveCards, fromDay, toDay + 1, Exclude.Stop);
+        var activeTerminals = batch.SortedSetLengthAsync(keys.ActiveTerminals, fromDay, toDay + 1, Exclude.Stop);
+        var weights = batch.HashGetAsync(keys.CompromisedWeight, fields);
+        var strong = batch.HashGetAsync(keys.StrongWeight, fields);
+        return Combine();
+
+        async Task<StoredRange> Combine() => new(await activeCards, await activeTerminals, Sum(await weights), Sum(await strong));
+    }
+
+    private int RetentionDays => (int)Math.Ceiling(retention.TotalDays);
 
     private object[] MarkArguments(CompromiseMark mark) =>
     [
@@ -456,14 +532,6 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         mark.Strong ? "1" : "0",
         ((long)retention.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
     ];
-
-    /// <summary>The last day the card was active: this batch's or Redis's, whichever is later; null for a card never seen.</summary>
-    private async Task<int?> LastActiveDayAsync(string cardToken)
-    {
-        int? stored = await _db.SortedSetScoreAsync(keys.ActiveCards, cardToken) is { } score ? MemberScores.Day(score) : null;
-        int? pending = _batch.ActiveCards.TryGetValue(cardToken, out var day) ? day : null;
-        return stored > pending || pending is null ? stored : pending;
-    }
 
     private static List<SortedSetEntry> InBucket(Dictionary<(int Period, int Bucket), List<SortedSetEntry>> buckets, (int, int) key)
     {

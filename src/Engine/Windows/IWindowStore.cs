@@ -34,6 +34,12 @@ public interface IWindowStore
     /// <summary>Removes terminals' entries from the rescan schedule.</summary>
     ValueTask RemoveRescansAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Says which cards' histories the batch is about to read, so that a remote store can read them together rather
+    /// than one round trip each in the middle of the batch. A hint: any card may still be read without it.
+    /// </summary>
+    ValueTask ReadAheadCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
     /// <summary>A card's visits and mark, or an empty history for a card never seen.</summary>
     ValueTask<CardHistory> GetCardAsync(string cardToken, CancellationToken cancellationToken = default);
 
