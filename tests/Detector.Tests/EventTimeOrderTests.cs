@@ -101,9 +101,11 @@ public sealed class EventTimeOrderTests
         order.Add(new(P0, 0), Tx("a", 1));
         order.CaughtUp(P0);
         Assert.Single(order.TakeReady());
-        _ = order.Committable().ToList(); // offset 1 stored
+        order.Stored(order.Committable()); // offset 1
         order.Add(new(P0, 1), Tx("b", 2));
         order.Add(new(P0, 2), Tx("c", 3));
+        _ = order.TakeReady();
+        _ = order.Committable(); // b and c released, but their batch never committed: offset 3 is not stored
 
         order.Reset();
 

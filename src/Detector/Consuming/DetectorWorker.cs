@@ -11,14 +11,24 @@ namespace SkimGuard.Detector.Consuming;
 
 /// <summary>
 /// The consume loop: read a batch of messages, reject the unusable ones, put the rest in event-time order, apply the
-/// ready ones through the engine as one store batch, wait for alerts and rejections to be acknowledged, and only then
-/// store the offsets. When Kafka or Redis fails, everything held is dropped, the partitions are read again from the
-/// last stored offsets, and the engine starts afresh from the store: the same path as a crash, so it is tested as one.
+/// ready ones through the engine as one store batch, wait for alerts and rejections to be acknowledged and for the
+/// store's commit, and only then store the offsets; the loop reads on while the commit is under way. When Kafka or
+/// Redis fails, everything held is dropped, the partitions are read again from the last stored offsets, and the engine
+/// starts afresh from the store: the same path as a crash, so it is tested as one.
 /// </summary>
 internal sealed partial class DetectorWorker(
     DetectorOptions options, WindowStores stores, ModelScoring model, AtmRegistry registry, DetectorMetrics metrics, Readiness readiness, TimeProvider clock,
     ILogger<DetectorWorker> logger) : BackgroundService
 {
+    // The last batch applied, while its store commit is under way (null once its offsets are stored).
+    private CommittingBatch? _committing;
+
+    /// <summary>
+    /// A batch applied whose store commit is under way. The loop reads and validates the next messages meanwhile (the
+    /// Redis detector spends a third of its time waiting for its MULTI/EXEC) and stores these offsets once it is done.
+    /// </summary>
+    private sealed record CommittingBatch(Task<DateTime> CommittedAt, List<TopicPartitionOffset> Offsets, DateTime StartedAt, DateTime[] ProducedAt);
+
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // Consume() blocks, so the loop has a thread of its own.
@@ -46,6 +56,7 @@ internal sealed partial class DetectorWorker(
         }
         finally
         {
+            FinishCommitting(consumer, order); // the last batch's offsets, if its commit completes: a restart need not read it again
             consumer.Close(); // commits the offsets stored so far and leaves the group at once
         }
     }
@@ -59,7 +70,8 @@ internal sealed partial class DetectorWorker(
         while (!stoppingToken.IsCancellationRequested)
         {
             batch.Clear();
-            Fill(consumer, order, batch, stoppingToken);
+            // While a commit is under way, take only what is already here: the commit's offsets wait for the loop.
+            Fill(consumer, batch, firstWait: _committing is null ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero, stoppingToken);
             try
             {
                 coverage.Refresh(consumer);
@@ -69,8 +81,10 @@ internal sealed partial class DetectorWorker(
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Nothing of this batch counts yet: read it again from the stored offsets with an engine built afresh.
-                // (Its rejections may have been sent already; they are sent again: at least once, like everything else.)
+                // Nothing of this batch (nor of the one committing, if its commit failed) counts yet: read it again
+                // from the stored offsets with an engine built afresh. (Its rejections may have been sent already;
+                // they are sent again: at least once, like everything else.)
+                _committing = null;
                 metrics.Failures.Inc();
                 readiness.StoreReachable(false, e.Message);
                 var pause = Backoff(++failures);
@@ -85,13 +99,13 @@ internal sealed partial class DetectorWorker(
     }
 
     /// <summary>Reads up to a batch of messages (and end-of-partition events), waiting at most BatchWaitMs once the first has come.</summary>
-    private void Fill(IConsumer<string, byte[]> consumer, EventTimeOrder order, List<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
+    private void Fill(IConsumer<string, byte[]> consumer, List<ConsumeResult<string, byte[]>> batch, TimeSpan firstWait, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
         while (batch.Count < options.BatchSize && !stoppingToken.IsCancellationRequested)
         {
             var wait = batch.Count == 0
-                ? TimeSpan.FromMilliseconds(100)
+                ? firstWait
                 : TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWaitMs - Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             ConsumeResult<string, byte[]>? result;
             try
@@ -140,24 +154,24 @@ internal sealed partial class DetectorWorker(
         metrics.Consumed.WithLabels(options.FraudReportsTopic).Inc(consumedReports);
         var ready = order.TakeReady();
         var idle = order.Idle;
+        // Nothing to apply yet while the last batch is still committing: go on reading, and store its offsets later.
+        if (ready.Count == 0 && !idle && batch.Count > 0 && _committing is { CommittedAt.IsCompleted: false })
+            return;
+        await FinishCommittingAsync(consumer, order);
         if (ready.Count == 0 && batch.Count == 0 && !idle)
             return;
 
-        var started = Stopwatch.GetTimestamp();
+        var startedAt = clock.GetUtcNow().UtcDateTime;
         var events = new ReplayEvent[ready.Count];
+        var producedAt = new DateTime[ready.Count];
         for (var i = 0; i < events.Length; i++)
-            events[i] = ready[i].Event;
+            (events[i], producedAt[i]) = ready[i];
         // Idle, holding every partition: every event before now is applied, so rescans due by now (wall clock) need not
         // wait for more traffic. A replica holding only some partitions waits for events to move its event time.
-        var outcome = await engine.ProcessBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
+        var (outcome, committed) = await engine.ApplyBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
         await rejected.FlushAsync(stoppingToken);
-        foreach (var offset in order.Committable())
-            consumer.StoreOffset(offset);
-
-        var committedAt = clock.GetUtcNow().UtcDateTime;
-        metrics.BatchSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        foreach (var (_, producedAt) in ready)
-            metrics.EventLatencySeconds.Observe(Math.Max(0, (committedAt - producedAt).TotalSeconds));
+        // The offsets are stored once the commit is done, which the loop learns after reading its next messages.
+        _committing = new CommittingBatch(CommittedAtAsync(committed), order.Committable(), startedAt, producedAt);
         metrics.Processed.WithLabels(options.TransactionsTopic).Inc(outcome.Transactions);
         metrics.Processed.WithLabels(options.FraudReportsTopic).Inc(outcome.Reports);
         metrics.Duplicates.WithLabels(options.TransactionsTopic).Inc(outcome.DuplicateTransactions);
@@ -166,6 +180,48 @@ internal sealed partial class DetectorWorker(
         metrics.CaughtUp.Set(idle ? 1 : 0);
         metrics.AssignedPartitions.Set(consumer.Assignment.Count);
         UpdateLag(consumer);
+    }
+
+    /// <summary>Waits for the batch committing, if any, then stores its offsets: its input is done with. Throws if its commit failed.</summary>
+    private async ValueTask FinishCommittingAsync(IConsumer<string, byte[]> consumer, EventTimeOrder order)
+    {
+        if (_committing is not { } committing)
+            return;
+        var committedAt = await committing.CommittedAt;
+        _committing = null;
+        foreach (var offset in order.Stored(committing.Offsets))
+            consumer.StoreOffset(offset);
+        metrics.BatchSeconds.Observe((committedAt - committing.StartedAt).TotalSeconds);
+        foreach (var producedAt in committing.ProducedAt)
+            metrics.EventLatencySeconds.Observe(Math.Max(0, (committedAt - producedAt).TotalSeconds));
+    }
+
+    /// <summary>
+    /// <see cref="FinishCommittingAsync"/> where the loop cannot await: stopping, or partitions being revoked, whose offsets
+    /// must be stored before they go (else their next owner applies the batch again while it commits). A failed commit
+    /// is left for the loop to find; its offsets are not stored.
+    /// </summary>
+    private void FinishCommitting(IConsumer<string, byte[]> consumer, EventTimeOrder order)
+    {
+        if (_committing is not { } committing)
+            return;
+        try
+        {
+            // StackExchange.Redis fails a command unanswered for 5 s (its asyncTimeout); this only bounds the wait beyond that.
+            if (!committing.CommittedAt.Wait(TimeSpan.FromSeconds(10)))
+                return;
+        }
+        catch (AggregateException)
+        {
+            return;
+        }
+        FinishCommittingAsync(consumer, order).AsTask().GetAwaiter().GetResult(); // completes at once: the commit is done
+    }
+
+    private async Task<DateTime> CommittedAtAsync(Task committed)
+    {
+        await committed;
+        return clock.GetUtcNow().UtcDateTime;
     }
 
     private void UpdateLag(IConsumer<string, byte[]> consumer)
@@ -215,6 +271,7 @@ internal sealed partial class DetectorWorker(
             })
             .SetPartitionsRevokedHandler((c, revoked) =>
             {
+                FinishCommitting(c, order);
                 order.Revoke(revoked.Select(p => p.TopicPartition));
                 coverage.AssignmentChanged();
                 readiness.AssignedPartitions = Math.Max(0, c.Assignment.Count - revoked.Count);

@@ -62,7 +62,7 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
             _held.Enqueue(element, priority);
     }
 
-    /// <summary>Forgets everything: after a failure the consumer seeks back to <see cref="Committable"/> and reads again.</summary>
+    /// <summary>Forgets everything: after a failure the consumer seeks back to <see cref="ResumePoints"/> and reads again.</summary>
     public void Reset()
     {
         _held.Clear();
@@ -124,20 +124,40 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         return _ready;
     }
 
-    /// <summary>The offset each partition may store: its oldest message still held, or the one after its last.</summary>
-    public IEnumerable<TopicPartitionOffset> Committable()
+    /// <summary>
+    /// The offset each partition may store once what was released so far is committed: its oldest message still held,
+    /// or the one after its last. Taken when a batch is handed to the engine; <see cref="Stored"/> once it is committed.
+    /// </summary>
+    public List<TopicPartitionOffset> Committable()
     {
+        var offsets = new List<TopicPartitionOffset>(_partitions.Count);
         foreach (var (partition, state) in _partitions)
         {
-            if (state.Next is not { } next)
-                continue;
-            var offset = state.Pending.Oldest ?? next;
-            state.Resume = offset;
-            yield return new TopicPartitionOffset(partition, offset);
+            if (state.Next is { } next)
+                offsets.Add(new TopicPartitionOffset(partition, state.Pending.Oldest ?? next));
         }
+        return offsets;
     }
 
-    /// <summary>Where each partition must be read again from after a failure (the last committable offset).</summary>
+    /// <summary>
+    /// The consumer is about to store these offsets: a failure from now on reads the partitions again from them.
+    /// Returns those of partitions still assigned (one revoked or lost since the offsets were taken is not ours to store).
+    /// </summary>
+    public List<TopicPartitionOffset> Stored(IEnumerable<TopicPartitionOffset> offsets)
+    {
+        var stored = new List<TopicPartitionOffset>();
+        foreach (var offset in offsets)
+        {
+            if (_partitions.TryGetValue(offset.TopicPartition, out var state))
+            {
+                state.Resume = offset.Offset.Value;
+                stored.Add(offset);
+            }
+        }
+        return stored;
+    }
+
+    /// <summary>Where each partition must be read again from after a failure (the last stored offset, or its first message read).</summary>
     public IEnumerable<TopicPartitionOffset> ResumePoints() =>
         _partitions.Where(p => p.Value.Resume is not null).Select(p => new TopicPartitionOffset(p.Key, p.Value.Resume!.Value));
 
