@@ -59,6 +59,30 @@ public abstract class WindowStoreContract
     }
 
     [Fact]
+    public async Task BatchesOfThousandsOfEventsOverTwoDaysKnowEachKeyTheyAppliedAndNoOther()
+    {
+        // Larger than the Redis store's 2,000-key commands, and one batch after another on the same store, which
+        // reuses its batch state: no key may leak from one batch or one day into the next.
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var events = Enumerable.Range(0, 5_000).Select(i => (Key: new EventKey('t', "sbi", $"big-{i}"), Time: T0.AddHours(i % 2 * 24))).ToList();
+        var (applied, notYet) = (events.Where((_, i) => i % 3 != 0).ToList(), events.Where((_, i) => i % 3 == 0).ToList());
+        await store.BeginBatchAsync(events, ct);
+        foreach (var (key, time) in applied)
+            await store.MarkAppliedAsync(key, time, ct);
+        await store.CommitBatchAsync(ct);
+
+        await store.BeginBatchAsync(events, ct);
+
+        foreach (var (key, time) in applied)
+            Assert.True(await store.IsAppliedAsync(key, time, ct), $"{key} was applied");
+        foreach (var (key, time) in notYet)
+            Assert.False(await store.IsAppliedAsync(key, time, ct), $"{key} was not applied");
+        Assert.False(await store.IsAppliedAsync(applied[0].Key, applied[0].Time.AddDays(2), ct)); // the same key on another day
+        await store.CommitBatchAsync(ct);
+    }
+
+    [Fact]
     public async Task TheRescanScheduleIsSavedReplacedAndRemoved()
     {
         var store = await CreateStoreAsync();

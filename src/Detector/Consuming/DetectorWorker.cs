@@ -22,6 +22,9 @@ internal sealed partial class DetectorWorker(
 {
     // The last batch applied, while its store commit is under way (null once its offsets are stored).
     private CommittingBatch? _committing;
+    // The events of the batch being applied, reused: at thousands of events a new array each batch is a large object,
+    // and those set off full collections (Redis/PendingBatch.cs says more).
+    private readonly List<ReplayEvent> _events = [];
 
     /// <summary>
     /// A batch applied whose store commit is under way. The loop reads and validates the next messages meanwhile (the
@@ -162,13 +165,16 @@ internal sealed partial class DetectorWorker(
             return;
 
         var startedAt = clock.GetUtcNow().UtcDateTime;
-        var events = new ReplayEvent[ready.Count];
+        _events.Clear();
         var producedAt = new DateTime[ready.Count];
-        for (var i = 0; i < events.Length; i++)
-            (events[i], producedAt[i]) = ready[i];
+        for (var i = 0; i < ready.Count; i++)
+        {
+            _events.Add(ready[i].Event);
+            producedAt[i] = ready[i].ProducedAt;
+        }
         // Idle, holding every partition: every event before now is applied, so rescans due by now (wall clock) need not
         // wait for more traffic. A replica holding only some partitions waits for events to move its event time.
-        var (outcome, committed) = await engine.ApplyBatchAsync(events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
+        var (outcome, committed) = await engine.ApplyBatchAsync(_events, idle && holdsEveryPartition ? clock.GetUtcNow() : null, stoppingToken);
         await rejected.FlushAsync(stoppingToken);
         // The offsets are stored once the commit is done, which the loop learns after reading its next messages.
         _committing = new CommittingBatch(CommittedAtAsync(committed), order.Committable(), startedAt, producedAt);

@@ -57,7 +57,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         """;
 
     private readonly IDatabase _db = redis.GetDatabase();
-    private PendingBatch _batch = new();
+    private readonly PendingBatch _batch = new();
     // Terminal info refreshed once per terminal and day by this process (after a commit that carried it).
     private readonly Dictionary<string, int> _terminalInfoDay = new(StringComparer.Ordinal);
     private int _stateFromDay = int.MinValue;
@@ -75,16 +75,25 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     public async ValueTask BeginBatchAsync(IReadOnlyList<(EventKey Key, DateTimeOffset Time)> events, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        _batch = new PendingBatch();
-        var byDay = events.GroupBy(e => EventDay.Of(e.Time), e => e.Key.Hash64()).Select(g => (Day: g.Key, Hashes: g.Distinct().ToArray())).ToList();
-        var lookups = byDay.Select(d => _db.SetContainsAsync(keys.Applied(d.Day), [.. d.Hashes.Select(h => (RedisValue)(long)h)])).ToList();
-        await Task.WhenAll(lookups);
+        _batch.Clear();
+        foreach (var (key, time) in events)
+        {
+            ref var checkedKeys = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.CheckedBefore, EventDay.Of(time), out _);
+            (checkedKeys ??= _batch.NewKeySet()).Add(key.Hash64());
+        }
+        var byDay = _batch.CheckedBefore.ToList();
+        // Redis answers in the order asked, which is the set's order: the set is not changed until the answers are read.
+        var lookups = byDay.Select(d => InChunks(d.Value).Select(chunk => _db.SetContainsAsync(keys.Applied(d.Key), chunk)).ToList()).ToList();
+        await Task.WhenAll(lookups.SelectMany(chunks => chunks));
         for (var i = 0; i < byDay.Count; i++)
         {
-            var (day, hashes) = byDay[i];
-            var found = lookups[i].Result;
-            _batch.CheckedBefore[day] = [.. hashes];
-            _batch.AppliedBefore[day] = [.. hashes.Where((_, j) => found[j])];
+            var (found, appliedBefore, j) = (lookups[i].SelectMany(chunk => chunk.Result).ToArray(), _batch.NewKeySet(), 0);
+            foreach (var hash in byDay[i].Value)
+            {
+                if (found[j++])
+                    appliedBefore.Add(hash);
+            }
+            _batch.AppliedBefore[byDay[i].Key] = appliedBefore;
         }
         Timed?.Invoke("read_ahead", Stopwatch.GetElapsedTime(started));
     }
@@ -180,7 +189,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         foreach (var (day, hashes) in batch.Applied)
         {
             var key = keys.Applied(day);
-            writes.Add(transaction.SetAddAsync(key, [.. hashes.Select(h => (RedisValue)(long)h)]));
+            writes.AddRange(InChunks(hashes).Select(chunk => transaction.SetAddAsync(key, chunk)));
             writes.Add(transaction.KeyExpireAsync(key, dedupeWindow + TimeSpan.FromDays(1)));
         }
         if (writes.Count > 0)
@@ -192,9 +201,16 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
         foreach (var (terminal, day) in infoSent)
             _terminalInfoDay[terminal] = day;
         _ttls.Committed();
-        _batch = new PendingBatch();
+        _batch.Clear();
         Timed?.Invoke("commit", Stopwatch.GetElapsedTime(started));
     }
+
+    /// <summary>
+    /// Event-key hashes as command arguments, 2,000 at a time: a RedisValue is 32 bytes, and an array of all of a large
+    /// batch's keys would be a large object (see <see cref="PendingBatch"/>).
+    /// </summary>
+    private static IEnumerable<RedisValue[]> InChunks(IEnumerable<ulong> hashes) =>
+        hashes.Chunk(2_000).Select(chunk => Array.ConvertAll(chunk, hash => (RedisValue)(long)hash));
 
     /// <inheritdoc />
     public async ValueTask<bool> IsAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
@@ -212,8 +228,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
     public ValueTask MarkAppliedAsync(EventKey eventKey, DateTimeOffset eventTime, CancellationToken cancellationToken = default)
     {
         ref var hashes = ref CollectionsMarshal.GetValueRefOrAddDefault(_batch.Applied, EventDay.Of(eventTime), out _);
-        hashes ??= [];
-        hashes.Add(eventKey.Hash64());
+        (hashes ??= _batch.NewKeySet()).Add(eventKey.Hash64());
         return ValueTask.CompletedTask;
     }
 

@@ -17,6 +17,7 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     private readonly RescanScheduler _rescans = new(options.RescanInterval);
     private int _expiredOnDay = int.MinValue;
     private Task _committing = Task.CompletedTask; // the last batch's store commit
+    private (EventKey, DateTimeOffset)[] _batchKeys = [];
 
     /// <summary>What the engine has done so far.</summary>
     public EngineCounters Counters => _alerts.Counters;
@@ -48,10 +49,13 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         CancellationToken cancellationToken = default)
     {
         await _committing;
-        var keys = new (EventKey, DateTimeOffset)[events.Count]; // sized once: a batch is thousands of events
-        for (var i = 0; i < keys.Length; i++)
-            keys[i] = (events[i].Key, events[i].Time);
-        await store.BeginBatchAsync(keys, cancellationToken);
+        // Kept from batch to batch: at thousands of events it is a large object, and a new one each batch set off full
+        // collections (see Redis's PendingBatch).
+        if (_batchKeys.Length < events.Count)
+            _batchKeys = new (EventKey, DateTimeOffset)[events.Count];
+        for (var i = 0; i < events.Count; i++)
+            _batchKeys[i] = (events[i].Key, events[i].Time);
+        await store.BeginBatchAsync(new ArraySegment<(EventKey, DateTimeOffset)>(_batchKeys, 0, events.Count), cancellationToken);
         await store.ReadAheadCardsAsync(CardsToRead(events), cancellationToken);
         // A store that keeps the fraud features' windows (Redis) loads them for the batch and commits them with it.
         var featureStore = scoring is null ? null : store as Features.IFeatureStore;

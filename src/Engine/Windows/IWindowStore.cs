@@ -12,7 +12,8 @@ public interface IWindowStore
 {
     /// <summary>
     /// Starts a batch of events: a remote store reads ahead what it will need (which of the events were applied) and
-    /// may hold its writes until <see cref="CommitBatchAsync"/>. An in-memory store has nothing to do.
+    /// may hold its writes until <see cref="CommitBatchAsync"/>. An in-memory store has nothing to do. The list is the
+    /// engine's, reused for its next batch: read it during the call, keep none of it.
     /// </summary>
     ValueTask BeginBatchAsync(IReadOnlyList<(Cpp.EventKey Key, DateTimeOffset Time)> events, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
 
