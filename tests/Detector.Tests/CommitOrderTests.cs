@@ -46,6 +46,12 @@ public sealed class CommitOrderTests(KafkaFixture kafka, RedisFixture redis) : I
             await Wait.UntilAsync(() => detector.Handled == feeds.Count && detector.CaughtUp, TimeSpan.FromSeconds(120), "every event applied", () => detector.ToString());
             await Wait.UntilAsync(() => CommittedMessages(topics) == feeds.Count, TimeSpan.FromSeconds(30), "every offset committed",
                 () => $"{CommittedMessages(topics)} of {feeds.Count} committed");
+
+            // Idle, the loop waits for messages (100 ms a poll) rather than spinning through empty batches: it reads
+            // without waiting only while a commit is still under way.
+            var batchesBefore = detector.Metrics.BatchSeconds.Count;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.InRange(detector.Metrics.BatchSeconds.Count - batchesBefore, 0, 40);
         }
     }
 

@@ -73,8 +73,9 @@ internal sealed partial class DetectorWorker(
         while (!stoppingToken.IsCancellationRequested)
         {
             batch.Clear();
-            // While a commit is under way, take only what is already here: the commit's offsets wait for the loop.
-            Fill(consumer, batch, firstWait: _committing is null ? TimeSpan.FromMilliseconds(100) : TimeSpan.Zero, stoppingToken);
+            // While a commit is under way, take only what is already here: its offsets wait for the loop to come back.
+            var committing = _committing is { CommittedAt.IsCompleted: false };
+            Fill(consumer, batch, firstWait: committing ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100), stoppingToken);
             try
             {
                 coverage.Refresh(consumer);
