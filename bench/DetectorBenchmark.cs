@@ -417,7 +417,9 @@ internal static partial class DetectorBenchmark
 
     private static void PrintCommandStats(IGrouping<string, KeyValuePair<string, string>>[] info)
     {
-        string[] shown = ["cmdstat_exec", "cmdstat_zadd", "cmdstat_sadd", "cmdstat_expire", "cmdstat_pexpire", "cmdstat_smismember"];
+        // The commit's commands, then the reads in the middle of batches and the writes the bare loop leaves out.
+        string[] shown = ["cmdstat_exec", "cmdstat_zadd", "cmdstat_sadd", "cmdstat_expire", "cmdstat_pexpire", "cmdstat_smismember",
+            "cmdstat_zrangebyscore", "cmdstat_zmscore", "cmdstat_hgetall", "cmdstat_hmset", "cmdstat_eval"];
         foreach (var (command, stats) in info.SelectMany(g => g).Where(e => shown.Contains(e.Key)))
             Console.WriteLine($"  redis {command["cmdstat_".Length..]}: {string.Join(", ", stats.Split(',').Take(2))}");
     }
@@ -426,8 +428,9 @@ internal static partial class DetectorBenchmark
     /// The detector's Redis work without the detector: per batch, the read-ahead of applied keys (2,000 to a command, as
     /// the store sends them); the batch's card visits as one ZADD per visit bucket and its terminals' cards as one ZADD
     /// per terminal-day bucket (a TTL the first time a bucket is written: the store sets it once a week); the
-    /// active-card and active-terminal ZADD GT, then the applied-key SADDs, all awaited. <paramref name="inOneTransaction"/> sends a batch's writes and applied keys in one
-    /// MULTI/EXEC, as the detector's all-or-nothing commit does; otherwise they are pipelined as they are made.
+    /// active-card and active-terminal ZADD GT, then the applied-key SADDs, all awaited. <paramref name="inOneTransaction"/>
+    /// sends a batch's writes and applied keys in one MULTI/EXEC, as the detector's all-or-nothing commit does; otherwise
+    /// they are pipelined as they are made.
     /// </summary>
     private static async Task<double> BareRedisAsync(string redisConnection, MessageFeeds feeds, int batchSize, bool inOneTransaction = false)
     {
