@@ -33,6 +33,10 @@ public sealed class VisitMemberTests
         Assert.True(MemberScores.IsOf("tok", member));
         Assert.False(MemberScores.IsOf("to", member));
         Assert.False(MemberScores.IsOf("tok1", member));
+        var longest = new string('त', 64); // 192 bytes of UTF-8
+        var theirs = VisitMember.Of(new CardVisit(longest, "sbi", "ATM-1", TerminalType.Atm, At, 19.3, 72.8, "IN"));
+        Assert.True(MemberScores.IsOf(longest, theirs));
+        Assert.False(MemberScores.IsOf(new string('त', 63) + "थ", theirs));
     }
 
     [Fact]
