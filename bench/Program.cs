@@ -21,7 +21,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N] [--model FILE]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --latency-sweep [--stores redis,memory] [--rates 3000,8000,12000] [--fetch-wait-ms N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --live-batch-path");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --detector-only memory|redis   (the three diagnostics print, write no page)");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --detector-only memory|redis [--batch N]   (the three diagnostics print, write no page; redis also runs the bare loop at its depth)");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- ingest [--batch N] [--batches N] [--parallel N] [--kafka-records N] [--kafka-runs N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- alerts [--alerts N] [--cards-per-alert N] [--requests N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- scoring [--cards N] [--days N] [--model FILE]");

@@ -43,7 +43,10 @@ public sealed class DetectorOptions
     /// <summary>Prefix of every Redis key, so several deployments can share one Redis.</summary>
     public string RedisKeyPrefix { get; set; } = "sg";
 
-    /// <summary>Most messages handled as one batch (one Redis round trip, one offset store).</summary>
+    /// <summary>
+    /// Most messages read, and most events applied, as one batch (one MULTI/EXEC, one offset store). Deeper batches
+    /// spread Redis's round trips over more events, but a commit blocks Redis for every other client while it runs.
+    /// </summary>
     public int BatchSize { get; set; } = 2000;
 
     /// <summary>

@@ -37,6 +37,16 @@ internal sealed class InProcessDetector : IAsyncDisposable
 
     public bool CaughtUp => Metrics.CaughtUp.Value == 1;
 
+    /// <summary>Batches applied of at most <paramref name="events"/> events, and of any size, from the detector's histogram.</summary>
+    public async Task<(double AtMost, double All)> BatchesAsync(int events)
+    {
+        using var text = new MemoryStream();
+        await Metrics.Registry.CollectAndExportAsTextAsync(text);
+        var lines = System.Text.Encoding.UTF8.GetString(text.ToArray()).Split('\n');
+        double Value(string prefix) => double.Parse(lines.Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..], CultureInfo.InvariantCulture);
+        return (Value($"skimguard_detector_batch_events_bucket{{le=\"{events}\"}} "), Value("skimguard_detector_batch_events_count "));
+    }
+
     /// <summary>Where the detector stands, for a failed wait's message.</summary>
     public override string ToString() =>
         $"consumed {Consumed}, handled {Handled}, rejected {Rejected}, held {Metrics.Held.Value}, caught up {CaughtUp}, " +

@@ -29,6 +29,10 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         {
             await Wait.UntilAsync(() => detector.Handled == feeds.Count && detector.CaughtUp, Patience, "every event applied", () => detector.ToString());
             Assert.Equal(0, detector.Rejected);
+            // The feeds were all in Kafka before it started, so the event-time order could release thousands at once.
+            var (atMostABatch, batches) = await detector.BatchesAsync(events: 500);
+            Assert.True(batches >= feeds.Count / 500.0, $"{batches} batches for {feeds.Count} events");
+            Assert.Equal(batches, atMostABatch);
         }
         var actual = Outcome.Read(kafka.BootstrapServers, topics);
 

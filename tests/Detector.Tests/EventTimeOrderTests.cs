@@ -45,6 +45,29 @@ public sealed class EventTimeOrderTests
     }
 
     [Fact]
+    public void ABatchTakesAtMostItsSizeAndLeavesTheRestReadyInOrderWithTheirOffsetsUnstored()
+    {
+        var order = new EventTimeOrder(TimeSpan.Zero, 1000);
+        order.Assign([P0, P1]);
+        order.Add(new(P0, 0), Tx("a", 1));
+        order.Add(new(P0, 1), Tx("c", 3));
+        order.Add(new(P1, 0), Tx("b", 2));
+        order.Add(new(P1, 1), Tx("d", 4));
+        order.CaughtUp(P0);
+        order.CaughtUp(P1);
+
+        Assert.Equal(["a", "b"], Ids(order.TakeReady(max: 2)));
+        Assert.True(order.HasReady);
+        Assert.False(order.Idle);
+        // c and d are still held: their partitions may store only up to them.
+        Assert.Equal([new TopicPartitionOffset(P0, 1), new TopicPartitionOffset(P1, 1)], order.Committable());
+
+        Assert.Equal(["c", "d"], Ids(order.TakeReady(max: 2)));
+        Assert.False(order.HasReady);
+        Assert.True(order.Idle);
+    }
+
+    [Fact]
     public void AtEqualTimesATransactionGoesBeforeAReportAsInTheBacktest()
     {
         var order = new EventTimeOrder(TimeSpan.Zero, 1000);

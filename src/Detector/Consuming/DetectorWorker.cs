@@ -74,8 +74,9 @@ internal sealed partial class DetectorWorker(
         {
             batch.Clear();
             // While a commit is under way, take only what is already here: its offsets wait for the loop to come back.
+            // Nor wait when events are ready already (more than a batch was released at once).
             var committing = _committing is { CommittedAt.IsCompleted: false };
-            Fill(consumer, batch, firstWait: committing ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100), stoppingToken);
+            Fill(consumer, batch, firstWait: committing || order.HasReady ? TimeSpan.Zero : TimeSpan.FromMilliseconds(100), stoppingToken);
             try
             {
                 coverage.Refresh(consumer);
@@ -156,7 +157,9 @@ internal sealed partial class DetectorWorker(
         // Counted once a batch, not once a message: a labelled metric's look-up costs more than the count.
         metrics.Consumed.WithLabels(options.TransactionsTopic).Inc(consumedTransactions);
         metrics.Consumed.WithLabels(options.FraudReportsTopic).Inc(consumedReports);
-        var ready = order.TakeReady();
+        // At most a batch: the watermark can release tens of thousands at once (when the slowest partition's fetch comes
+        // in), and one MULTI/EXEC of that many blocks Redis for every other client for tens of milliseconds.
+        var ready = order.TakeReady(options.BatchSize);
         var idle = order.Idle;
         // Nothing to apply yet while the last batch is still committing: go on reading, and store its offsets later.
         if (ready.Count == 0 && !idle && batch.Count > 0 && _committing is { CommittedAt.IsCompleted: false })
@@ -179,6 +182,7 @@ internal sealed partial class DetectorWorker(
         await rejected.FlushAsync(stoppingToken);
         // The offsets are stored once the commit is done, which the loop learns after reading its next messages.
         _committing = new CommittingBatch(CommittedAtAsync(committed), order.Committable(), startedAt, producedAt);
+        metrics.BatchEvents.Observe(ready.Count);
         metrics.Processed.WithLabels(options.TransactionsTopic).Inc(outcome.Transactions);
         metrics.Processed.WithLabels(options.FraudReportsTopic).Inc(outcome.Reports);
         metrics.Duplicates.WithLabels(options.TransactionsTopic).Inc(outcome.DuplicateTransactions);

@@ -108,14 +108,15 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
     }
 
     /// <summary>
-    /// The events the watermark has passed, oldest first, with when each was produced (for the latency metric);
-    /// beyond the buffer's bound, the oldest regardless. The list is reused: it holds until the next call.
+    /// The events the watermark has passed, oldest first, at most <paramref name="max"/>, with when each was produced
+    /// (for the latency metric); beyond the buffer's bound, the oldest regardless. The list is reused: it holds until
+    /// the next call. What the cap leaves behind is ready at the next call (<see cref="HasReady"/>).
     /// </summary>
-    public IReadOnlyList<(ReplayEvent Event, DateTime ProducedAt)> TakeReady()
+    public IReadOnlyList<(ReplayEvent Event, DateTime ProducedAt)> TakeReady(int max = int.MaxValue)
     {
         var watermark = Watermark();
         _ready.Clear();
-        while (_held.TryPeek(out var held, out var key) && (key.Ticks <= watermark.UtcTicks || _held.Count > maxBuffered))
+        while (_ready.Count < max && _held.TryPeek(out var held, out var key) && (key.Ticks <= watermark.UtcTicks || _held.Count > maxBuffered))
         {
             _held.Dequeue();
             held.State.Pending.Remove(held.Offset);
@@ -123,6 +124,9 @@ internal sealed class EventTimeOrder(TimeSpan lateness, int maxBuffered)
         }
         return _ready;
     }
+
+    /// <summary>True when the next <see cref="TakeReady"/> would release something without another message read.</summary>
+    public bool HasReady => _held.TryPeek(out _, out var key) && (key.Ticks <= Watermark().UtcTicks || _held.Count > maxBuffered);
 
     /// <summary>
     /// The offset each partition may store once what was released so far is committed: its oldest message still held,

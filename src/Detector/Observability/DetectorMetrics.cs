@@ -17,6 +17,8 @@ public sealed class DetectorMetrics
         Rejected = factory.CreateCounter("skimguard_detector_rejected_total", "Messages sent to the rejected topic, by topic and first reason code.", "topic", "reason");
         BatchSeconds = factory.CreateHistogram("skimguard_detector_batch_seconds", "Time to apply and commit one batch.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        BatchEvents = factory.CreateHistogram("skimguard_detector_batch_events", "Events applied in one batch: at most Detector:BatchSize.",
+            new HistogramConfiguration { Buckets = [1, 10, 100, 300, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] });
         EventLatencySeconds = factory.CreateHistogram("skimguard_detector_event_latency_seconds", "From a message's Kafka timestamp to its batch's commit.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 18) });
         ConsumerLag = factory.CreateGauge("skimguard_detector_consumer_lag", "Messages behind the partition's end, by topic and partition.", "topic", "partition");
@@ -38,6 +40,7 @@ public sealed class DetectorMetrics
     public Counter Duplicates { get; }
     public Counter Rejected { get; }
     public Histogram BatchSeconds { get; }
+    public Histogram BatchEvents { get; }
     public Histogram EventLatencySeconds { get; }
     public Gauge ConsumerLag { get; }
     public Gauge Held { get; }
