@@ -59,7 +59,7 @@ internal static partial class DetectorBenchmark
             return await LatencySweepAsync(
                 Args.Text(args, "--stores", "redis,memory").Split(','),
                 [.. Args.Text(args, "--rates", "3000,8000,12000").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
-                fetchWaitMs, aofRewrites: !args.Contains("--no-aof-rewrite"));
+                fetchWaitMs, batchWaitMs, aofRewrites: !args.Contains("--no-aof-rewrite"));
         if (args.Contains("--live-batch-path"))
             return await LiveBatchPathAsync();
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
@@ -197,7 +197,7 @@ internal static partial class DetectorBenchmark
     /// Diagnostic: per-event latency of both stores at several offered rates, on the paced town of the latency
     /// measurement (30 days of history per card), to find where each falls behind. Prints, writes no page.
     /// </summary>
-    private static async Task<int> LatencySweepAsync(IReadOnlyList<string> stores, IReadOnlyList<double> rates, int fetchWaitMs, bool aofRewrites)
+    private static async Task<int> LatencySweepAsync(IReadOnlyList<string> stores, IReadOnlyList<double> rates, int fetchWaitMs, int batchWaitMs, bool aofRewrites)
     {
         using var kafka = MockKafkaCluster.Start();
         await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
@@ -215,8 +215,8 @@ internal static partial class DetectorBenchmark
             {
                 await server.ExecuteAsync("LATENCY", "RESET");
                 var rewritesBefore = await AofRewritesAsync(server);
-                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, 0, store);
-                Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
+                var latency = await LatencyAtAsync(kafka.BootstrapServers, redis.ConnectionString, 2000, rate, fetchWaitMs, batchWaitMs, store);
+                Console.WriteLine($"{store} store at {rate:N0} transactions/s, fetch wait {fetchWaitMs} ms, batch wait {batchWaitMs} ms: p50 {latency.P50:F2} ms, p99 {latency.P99:F2} ms, {latency.Count:N0} events in 15 s");
                 if (store == "redis")
                     Console.WriteLine($"  AOF rewrites during it: {await AofRewritesAsync(server) - rewritesBefore}");
                 if (store == "redis")
@@ -566,8 +566,15 @@ internal static partial class DetectorBenchmark
         await Task.Delay(TimeSpan.FromSeconds(5)); // warm-up: JIT, dictionaries and connections grown
         var before = Buckets(await http.GetStringAsync("/metrics"));
         var (gen2Before, pausedBefore) = (GC.CollectionCount(2), GC.GetTotalPauseDuration());
+        var redisStepsBefore = RedisSteps(metrics);
         await Task.Delay(TimeSpan.FromSeconds(MeasuredSeconds));
         var after = Buckets(await http.GetStringAsync("/metrics"));
+        if (store == "redis")
+            Console.Error.WriteLine($"  redis steps in the window: {string.Join(", ", RedisSteps(metrics).Select(step =>
+            {
+                var (count, seconds) = redisStepsBefore.GetValueOrDefault(step.Key);
+                return $"{step.Key} {step.Value.Count - count:N0} in {step.Value.Seconds - seconds:N2} s";
+            }))}");
         // The whole process's collections in the window (the paced producer and the mock broker live in it too).
         var lastFull = GC.GetGCMemoryInfo(GCKind.FullBlocking);
         Console.Error.WriteLine($"  {store} store at {rate:N0}/s: GC in the window: {GC.CollectionCount(2) - gen2Before} gen2 collections, " +
@@ -579,6 +586,14 @@ internal static partial class DetectorBenchmark
         var window = after.Select((b, i) => (b.Le, Count: b.Count - before[i].Count)).ToList();
         return (Quantile(window, 0.5), Quantile(window, 0.99), Quantile(window, 0.999), window[^1].Count);
     }
+
+    /// <summary>The Redis store's round trips so far, by step (from the detector's histogram): how many, and their time.</summary>
+    private static Dictionary<string, (double Count, double Seconds)> RedisSteps(DetectorMetrics metrics) =>
+        metrics.RedisSeconds.GetAllLabelValues().ToDictionary(labels => labels[0], labels =>
+        {
+            var step = metrics.RedisSeconds.WithLabels(labels);
+            return ((double)step.Count, step.Sum);
+        });
 
     /// <summary>The same transaction with another id, for the second pass of the paced replay.</summary>
     private static byte[] Renamed(byte[] json) =>

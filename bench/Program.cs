@@ -19,7 +19,7 @@ static int Usage()
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality [--seeds N] [--cards N] [--days N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- backtest --folder DIR");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N] [--model FILE]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --latency-sweep [--stores redis,memory] [--rates 3000,8000,12000] [--fetch-wait-ms N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --latency-sweep [--stores redis,memory] [--rates 3000,8000,12000] [--fetch-wait-ms N] [--batch-wait-ms N]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --live-batch-path");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --detector-only memory|redis [--batch N]   (the three diagnostics print, write no page; redis also runs the bare loop at its depth)");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- ingest [--batch N] [--batches N] [--parallel N] [--kafka-records N] [--kafka-runs N]");
