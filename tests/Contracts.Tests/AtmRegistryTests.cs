@@ -27,10 +27,13 @@ public sealed class AtmRegistryTests
     [InlineData("terminal_id,bank_id,name,lat,lon,locality\nATM-1,sbi,x,91,72,y\n", ":2: lat")]
     [InlineData("terminal_id,bank_id,name,lat,lon,locality\nATM-1,sbi,x,19\n", ":2: expected 6 columns")]
     [InlineData("terminal_id,bank_id,name,lat,lon,locality\nATM-1,sbi,x,19,72,y\nATM-1,sbi,x,19,72,y\n", "listed twice")]
+    [InlineData("terminal_id,bank_id,name,lat,lon,locality\nATM-1,sbi,\"Shop 4111 1111 1111 1111\",19,72,y\n", ":2: name holds a card number")]
+    [InlineData("terminal_id,bank_id,name,lat,lon,locality\nATM-1,sbi,x,19,72,y\nATM 5555.5555.5555.4444,sbi,x,19,72,y\n", ":3: terminal_id holds a card number")]
     public void ABadRegistryNamesTheLineAndTheReason(string csv, string expected)
     {
         var error = Assert.Throws<InvalidDataException>(() => AtmRegistry.Parse(new StringReader(csv), "atms.csv"));
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Cards.PanScanner.FindPans(error.Message));
     }
 }

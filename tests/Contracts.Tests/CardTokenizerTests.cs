@@ -63,10 +63,17 @@ public sealed class CardTokenizerTests
     [InlineData("4111111111111111", true)]
     [InlineData("79927398713", false)] // passes Luhn but too short for a PAN
     [InlineData("4111111111111112", false)]
-    [InlineData("ct_4111111111111111", false)]
-    public void LooksLikePanJudgesWholeValues(string value, bool expected)
+    [InlineData("ct_4111111111111111", true)]
+    [InlineData("4111 1111 1111 1111", true)]
+    [InlineData("4111-1111-1111-1111", true)]
+    [InlineData("4111.1111.1111.1111", true)]
+    [InlineData("4111  1111 - 1111 1111", true)]
+    [InlineData("41111111111111110", false)] // a PAN glued to another digit is a 17-digit run failing Luhn
+    [InlineData("4111/1111/1111/1111", false)] // slashes part groups that are each too short
+    [InlineData("2026-05-30T09:15:00Z", false)]
+    public void ContainsPanFindsCardNumbersInAnyCommonWriting(string value, bool expected)
     {
-        Assert.Equal(expected, PanScanner.LooksLikePan(value));
+        Assert.Equal(expected, PanScanner.ContainsPan(value));
     }
 
     [Fact]
@@ -82,6 +89,14 @@ public sealed class CardTokenizerTests
 
         // The Luhn-valid run is masked; a same-length id that fails Luhn and a short number are kept as sent.
         Assert.Equal("{\"pan\":\"****************\",\"txn_id\":\"4111111111111112\",\"amount\":12345}", System.Text.Encoding.UTF8.GetString(masked));
+    }
+
+    [Fact]
+    public void MaskPansHidesGroupedAndEscapedCardNumbers()
+    {
+        var masked = PanScanner.MaskPans("{\"id\":\"ATM 4111 1111-1111.1111\",\"x\":\"\\u0034111111111111111\",\"t\":\"2026-05-30\"}"u8);
+
+        Assert.Equal("{\"id\":\"ATM **** ****-****.****\",\"x\":\"*********************\",\"t\":\"2026-05-30\"}", System.Text.Encoding.UTF8.GetString(masked));
     }
 
     [Fact]

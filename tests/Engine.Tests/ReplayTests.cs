@@ -83,16 +83,19 @@ public sealed class ReplayTests(SimulatedWorld world) : IClassFixture<SimulatedW
         var lines = File.ReadLines(world.PathOf(SimulationFiles.TransactionsFile)).Take(1000).ToList();
         lines[10] = "{not json";
         lines[20] = lines[20].Replace("\"currency\":\"INR\"", "\"currency\":\"RUPEES\"", StringComparison.Ordinal);
+        lines[30] = System.Text.RegularExpressions.Regex.Replace(lines[30], "\"txn_id\":\"[^\"]+\"", "\"txn_id\":\"kp-\\ud800\""); // stopped the backtest once
+        lines[0] = "\uFEFF" + lines[0]; // a byte order mark, as Windows tools write, is stepped over
         await File.WriteAllLinesAsync(transactions, lines, TestContext.Current.CancellationToken);
         var reports = Path.Combine(folder, "r.jsonl");
         await File.WriteAllTextAsync(reports, "", TestContext.Current.CancellationToken);
 
         var result = await new Backtest(new CppOptions(), AtmRegistry.Empty).RunAsync(transactions, reports, cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(998, result.Events);
-        Assert.Equal(2, result.Transactions.Rejected);
-        Assert.Equal([11L, 21L], result.Transactions.FirstRejected.Select(r => r.Line));
-        Assert.Contains("currency", result.Transactions.FirstRejected[^1].Reason, StringComparison.Ordinal);
+        Assert.Equal(997, result.Events);
+        Assert.Equal(3, result.Transactions.Rejected);
+        Assert.Equal([11L, 21L, 31L], result.Transactions.FirstRejected.Select(r => r.Line));
+        Assert.Contains("currency", result.Transactions.FirstRejected[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("surrogate", result.Transactions.FirstRejected[2].Reason, StringComparison.Ordinal);
         Directory.Delete(folder, recursive: true);
     }
 

@@ -11,6 +11,7 @@ namespace SkimGuard.Contracts.Json;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    AllowDuplicateProperties = false,
     Converters = [
         typeof(UtcTimestampJsonConverter),
         typeof(WireEnumConverter<TerminalType>), typeof(WireEnumConverter<EntryMode>), typeof(WireEnumConverter<TxnType>),

@@ -48,7 +48,7 @@ public static class JsonLines
                 if (newline >= 0)
                 {
                     lineNumber++;
-                    var line = TrimCarriageReturn(buffer.AsMemory(start, newline - start));
+                    var line = FirstLineWithoutBom(lineNumber, TrimCarriageReturn(buffer.AsMemory(start, newline - start)));
                     start = newline + 1;
                     if (line.Length > 0)
                         yield return new RawLine(lineNumber, line);
@@ -74,7 +74,7 @@ public static class JsonLines
                     if (end > start)
                     {
                         lineNumber++;
-                        var last = TrimCarriageReturn(buffer.AsMemory(start, end - start));
+                        var last = FirstLineWithoutBom(lineNumber, TrimCarriageReturn(buffer.AsMemory(start, end - start)));
                         if (last.Length > 0)
                             yield return new RawLine(lineNumber, last);
                     }
@@ -115,6 +115,9 @@ public static class JsonLines
         foreach (var record in records)
             Write(writer, stream, record, typeInfo);
     }
+
+    private static ReadOnlyMemory<byte> FirstLineWithoutBom(long lineNumber, ReadOnlyMemory<byte> line) =>
+        lineNumber == 1 ? Utf8Bom.Skip(line) : line;
 
     private static ReadOnlyMemory<byte> TrimCarriageReturn(ReadOnlyMemory<byte> line) =>
         line.Length > 0 && line.Span[^1] == (byte)'\r' ? line[..^1] : line;

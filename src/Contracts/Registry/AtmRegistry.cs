@@ -63,6 +63,9 @@ public sealed class AtmRegistry
                 throw new InvalidDataException($"{source}:{lineNumber}: lon must be a number from -180 to 180");
             if (cells[0].Length == 0)
                 throw new InvalidDataException($"{source}:{lineNumber}: terminal_id must not be empty");
+            // The registry is shown to officers and written into case files: a card number has no place in it.
+            if (cells.FindIndex(cell => Cards.PanScanner.ContainsPan(cell)) is var withPan and >= 0)
+                throw new InvalidDataException($"{source}:{lineNumber}: {Header.Split(',')[withPan]} holds a card number; a registry row may not");
             atms.Add(new AtmRecord(cells[0], cells[1], cells[2], lat, lon, cells[5]));
         }
         return new AtmRegistry(atms);

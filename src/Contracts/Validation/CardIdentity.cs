@@ -1,5 +1,3 @@
-using SkimGuard.Contracts.Cards;
-
 namespace SkimGuard.Contracts.Validation;
 
 /// <summary>
@@ -14,13 +12,7 @@ internal readonly record struct CardIdentity(string? Token, string? Bin, string?
         var last4 = f.Digits("card_last4", 4);
         if (!f.Has("pan"))
         {
-            var token = f.Id("card_token", Rules.MaxTokenLength);
-            if (token is not null && PanScanner.LooksLikePan(token))
-            {
-                f.Problem("card_token", ProblemCodes.NotAllowed, "is a card number, not a token; tokenise it, or send it as pan over HTTP");
-                return default;
-            }
-            return new(token, bin, last4);
+            return new(f.Id("card_token", Rules.MaxTokenLength), bin, last4);
         }
         if (context.Tokenizer is null)
         {

@@ -9,6 +9,10 @@ namespace SkimGuard.Contracts.Validation;
 /// </summary>
 internal sealed class FieldReader(JsonElement record, ReadContext context)
 {
+    /// <summary>Why a value holding a card number is refused; never the value itself.</summary>
+    internal const string PanReason =
+        "holds a card number (13 to 19 digits passing the Luhn check, alone or split by spaces, dashes or dots); a card number may be sent only as pan, over HTTP";
+
     private readonly List<ValidationProblem> _problems = [];
 
     public List<ValidationProblem> Problems => _problems;
@@ -26,17 +30,16 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     /// <summary>An identifier: 1 to <paramref name="maxLength"/> printable characters.</summary>
     public string? Id(string name, int maxLength = Rules.MaxIdLength, bool required = true)
     {
-        if (!TryGet(name, JsonValueKind.String, "a string", required, out var value))
+        if (!TryGet(name, JsonValueKind.String, "a string", required, out var value) || Text(name, value) is not { } text)
             return null;
-        var text = value.GetString()!;
         if (text.Length == 0)
             Problem(name, ProblemCodes.Missing, "must not be empty");
         else if (text.Length > maxLength)
             Problem(name, ProblemCodes.TooLong, $"must be at most {maxLength} characters");
         else if (text.Any(char.IsControl))
             Problem(name, ProblemCodes.ControlCharacters, "must not contain control characters");
-        else if (Cards.PanScanner.LooksLikePan(text))
-            Problem(name, ProblemCodes.NotAllowed, "looks like a card number (13 to 19 digits passing the Luhn check); a card number may not be sent as an id");
+        else if (Cards.PanScanner.ContainsPan(text))
+            Problem(name, ProblemCodes.NotAllowed, PanReason);
         else
             return text;
         return null;
@@ -63,8 +66,8 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     {
         if (!TryGet(name, JsonValueKind.Number, "a number", required, out var value))
             return null;
-        var number = value.GetDouble();
-        if (Rules.InRange(number, min, max))
+        // A number too large for a double (1e400) is not finite: TryGetDouble says so where GetDouble would throw.
+        if (value.TryGetDouble(out var number) && Rules.InRange(number, min, max))
             return number;
         Problem(name, ProblemCodes.OutOfRange, $"must be between {min} and {max}");
         return null;
@@ -86,9 +89,9 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     /// <summary>An RFC 3339 timestamp with an offset, not before 2000 and not in the future.</summary>
     public DateTimeOffset? Timestamp(string name, bool required = true)
     {
-        if (!TryGet(name, JsonValueKind.String, "an RFC 3339 timestamp string", required, out var value))
+        if (!TryGet(name, JsonValueKind.String, "an RFC 3339 timestamp string", required, out var value) || Text(name, value) is not { } text)
             return null;
-        if (!RfcTimestamp.TryParse(value.GetString()!, out var time))
+        if (!RfcTimestamp.TryParse(text, out var time))
         {
             Problem(name, ProblemCodes.BadFormat, "must be RFC 3339 with a zone, such as 2026-01-05T09:30:00Z");
             return null;
@@ -102,9 +105,9 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     /// <summary>One of a fixed set of words, matched exactly (the wire format is lower case).</summary>
     public T? Enum<T>(string name, IReadOnlyDictionary<string, T> allowed) where T : struct
     {
-        if (!TryGet(name, JsonValueKind.String, "a string", required: true, out var value))
+        if (!TryGet(name, JsonValueKind.String, "a string", required: true, out var value) || Text(name, value) is not { } text)
             return null;
-        if (allowed.TryGetValue(value.GetString()!, out var parsed))
+        if (allowed.TryGetValue(text, out var parsed))
             return parsed;
         Problem(name, ProblemCodes.UnknownValue, $"must be one of: {string.Join(", ", allowed.Keys)}");
         return null;
@@ -113,9 +116,8 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     /// <summary>A code from a fixed list (ISO 4217, ISO 3166-1), upper case.</summary>
     public string? Code(string name, IReadOnlySet<string> allowed, string what)
     {
-        if (!TryGet(name, JsonValueKind.String, "a string", required: true, out var value))
+        if (!TryGet(name, JsonValueKind.String, "a string", required: true, out var value) || Text(name, value) is not { } text)
             return null;
-        var text = value.GetString()!;
         if (allowed.Contains(text))
             return text;
         Problem(name, ProblemCodes.UnknownValue, $"must be an upper-case {what}");
@@ -125,9 +127,8 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
     /// <summary>A string of digits with one of the given lengths (card BIN, last four).</summary>
     public string? Digits(string name, params int[] lengths)
     {
-        if (!TryGet(name, JsonValueKind.String, "a string of digits", required: false, out var value))
+        if (!TryGet(name, JsonValueKind.String, "a string of digits", required: false, out var value) || Text(name, value) is not { } text)
             return null;
-        var text = value.GetString()!;
         if (Rules.IsDigits(text, lengths))
             return text;
         Problem(name, ProblemCodes.BadFormat, $"must be {string.Join(" or ", lengths)} digits");
@@ -136,7 +137,7 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
 
     /// <summary>The raw text of a card number; the tokeniser checks it and it goes no further.</summary>
     public string? PanText(string name) =>
-        TryGet(name, JsonValueKind.String, "a string of digits", required: true, out var value) ? value.GetString() : null;
+        TryGet(name, JsonValueKind.String, "a string of digits", required: true, out var value) ? Text(name, value) : null;
 
     public IReadOnlyList<string>? IdList(string name, int maxItems)
     {
@@ -150,7 +151,14 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
         var ids = new List<string>(value.GetArrayLength());
         foreach (var item in value.EnumerateArray())
         {
-            var text = item.ValueKind == JsonValueKind.String ? item.GetString()! : null;
+            var text = item.ValueKind == JsonValueKind.String ? Text(name, item) : null;
+            if (item.ValueKind == JsonValueKind.String && text is null)
+                return null; // not text: Text has said why
+            if (text is not null && Cards.PanScanner.ContainsPan(text))
+            {
+                Problem(name, ProblemCodes.NotAllowed, "an item " + PanReason);
+                return null;
+            }
             if (!Rules.IsId(text))
             {
                 Problem(name, ProblemCodes.BadFormat, $"every item must be a printable id of 1 to {Rules.MaxIdLength} characters");
@@ -159,6 +167,23 @@ internal sealed class FieldReader(JsonElement record, ReadContext context)
             ids.Add(text!);
         }
         return ids;
+    }
+
+    /// <summary>
+    /// The decoded text of a string value, or null with a problem when it cannot be decoded: a JSON escape of half a
+    /// surrogate pair ("\ud800") is valid JSON but no Unicode text, and System.Text.Json throws on it.
+    /// </summary>
+    private string? Text(string name, JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            Problem(name, ProblemCodes.BadFormat, Rules.LoneSurrogateReason);
+            return null;
+        }
     }
 
     private bool TryGet(string name, JsonValueKind kind, string expected, bool required, out JsonElement value)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using SkimGuard.Contracts.Json;
 
 namespace SkimGuard.Contracts.Validation;
@@ -8,9 +9,13 @@ public static class FraudReportReader
     /// <summary>More fraudulent transactions than this on one report is a feed error, not a card.</summary>
     public const int MaxFraudTxnIds = 1000;
 
+    /// <summary>The contract's fields, and pan, which the edge reads in place of card_token.</summary>
+    private static readonly FrozenSet<string> Fields = ContractsJsonContext.Default.FraudReport.Properties.Select(p => p.Name).Append("pan").ToFrozenSet();
+
     /// <summary>Reads and validates one record.</summary>
     public static RecordResult<FraudReport> Read(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
+        utf8Json = Utf8Bom.Skip(utf8Json);
         return TypedCheck.TryFast(utf8Json, context, ContractsJsonContext.Default.FraudReport, TypedCheck.IsValid) is { } fast
             ? new(fast, [])
             : ReadThoroughly(utf8Json, context);
@@ -19,8 +24,8 @@ public static class FraudReportReader
     /// <summary>The thorough path: walks the document and names every problem (and tokenises a PAN at the edge).</summary>
     internal static RecordResult<FraudReport> ReadThoroughly(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
-        var problems = new List<ValidationProblem>();
-        using var document = RecordParser.Parse(utf8Json, problems);
+        var (problems, warnings) = (new List<ValidationProblem>(), new List<ValidationProblem>());
+        using var document = RecordParser.Parse(utf8Json, Fields, problems, warnings);
         if (document is null)
             return new(null, problems);
 
@@ -38,7 +43,7 @@ public static class FraudReportReader
 
         if (f.Problems.Count > 0)
             return new(null, f.Problems);
-        return new(new FraudReport
+        return new RecordResult<FraudReport>(new FraudReport
         {
             ReportId = reportId!,
             BankId = bankId!,
@@ -47,6 +52,6 @@ public static class FraudReportReader
             FraudType = fraudType!.Value,
             FirstFraudAt = firstFraudAt,
             FraudTxnIds = fraudTxnIds,
-        }, []);
+        }, []) { Warnings = warnings };
     }
 }

@@ -9,14 +9,17 @@ internal static class Rules
 {
     public const int MaxIdLength = 64;
     public const int MaxTokenLength = 128;
+    /// <summary>Why a string written with an escape of half a surrogate pair is refused.</summary>
+    public const string LoneSurrogateReason = "holds a \\u escape of half a surrogate pair (such as \\ud800), which is not text";
+
     public static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
-    /// An id: not empty, not too long, no control characters, and not a card number (a bank that puts the PAN in an id
-    /// would carry it past the edge; the id is refused, with a reason, rather than risk it).
+    /// An id: not empty, not too long, no control characters, and no card number anywhere in it, in any writing (a bank
+    /// that puts the PAN in an id would carry it past the edge; the id is refused, with a reason, rather than risk it).
     /// </summary>
     public static bool IsId(string? text, int maxLength = MaxIdLength) =>
-        text is { Length: > 0 } && text.Length <= maxLength && !text.Any(char.IsControl) && !Cards.PanScanner.LooksLikePan(text);
+        text is { Length: > 0 } && text.Length <= maxLength && !text.Any(char.IsControl) && !Cards.PanScanner.ContainsPan(text);
 
     public static bool IsTimeAllowed(DateTimeOffset time, ReadContext context) =>
         time >= Earliest && time <= context.Clock.GetUtcNow() + context.ClockSkew;

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using SkimGuard.Contracts.Json;
 
 namespace SkimGuard.Contracts.Validation;
@@ -11,9 +12,13 @@ public static class TransactionReader
     /// <summary>The largest amount taken as real: ten crore rupees in paise. Above it, a unit mistake is likelier.</summary>
     public const long MaxAmountMinor = 10_000_000_000;
 
+    /// <summary>The contract's fields, and pan, which the edge reads in place of card_token.</summary>
+    private static readonly FrozenSet<string> Fields = ContractsJsonContext.Default.Transaction.Properties.Select(p => p.Name).Append("pan").ToFrozenSet();
+
     /// <summary>Reads and validates one record.</summary>
     public static RecordResult<Transaction> Read(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
+        utf8Json = Utf8Bom.Skip(utf8Json);
         // The fast path: a PAN must be tokenised by the thorough path, which also names every problem of a record it refuses.
         return (context.Tokenizer is null || !TypedCheck.MentionsPan(utf8Json))
             && TransactionJsonReader.TryRead(utf8Json.Span) is { } fast && TypedCheck.IsValid(fast, context)
@@ -24,8 +29,8 @@ public static class TransactionReader
     /// <summary>The thorough path: walks the document and names every problem (and tokenises a PAN at the edge).</summary>
     internal static RecordResult<Transaction> ReadThoroughly(ReadOnlyMemory<byte> utf8Json, ReadContext context)
     {
-        var problems = new List<ValidationProblem>();
-        using var document = RecordParser.Parse(utf8Json, problems);
+        var (problems, warnings) = (new List<ValidationProblem>(), new List<ValidationProblem>());
+        using var document = RecordParser.Parse(utf8Json, Fields, problems, warnings);
         if (document is null)
             return new(null, problems);
 
@@ -50,7 +55,7 @@ public static class TransactionReader
 
         if (f.Problems.Count > 0)
             return new(null, f.Problems);
-        return new(new Transaction
+        return new RecordResult<Transaction>(new Transaction
         {
             TxnId = txnId!,
             BankId = bankId!,
@@ -68,6 +73,6 @@ public static class TransactionReader
             Country = country!,
             Lat = lat,
             Lon = lon,
-        }, []);
+        }, []) { Warnings = warnings };
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using SkimGuard.Contracts.Cards;
 
 namespace SkimGuard.Contracts.Validation;
 
@@ -22,9 +21,9 @@ internal static class TypedCheck
         {
             return JsonSerializer.Deserialize(utf8.Span, typeInfo);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return null;
+            return null; // the thorough path names the problem (InvalidOperationException: an escaped lone surrogate)
         }
     }
 
@@ -32,7 +31,7 @@ internal static class TypedCheck
         tx.SchemaVersion == SchemaVersions.Current
         && Rules.IsId(tx.TxnId) && Rules.IsId(tx.BankId) && Rules.IsId(tx.TerminalId)
         && (context.AuthenticatedBankId is null || context.AuthenticatedBankId == tx.BankId)
-        && Rules.IsId(tx.CardToken, Rules.MaxTokenLength) && !PanScanner.LooksLikePan(tx.CardToken)
+        && Rules.IsId(tx.CardToken, Rules.MaxTokenLength)
         && (tx.CardBin is null || Rules.IsDigits(tx.CardBin, 6, 8)) && (tx.CardLast4 is null || Rules.IsDigits(tx.CardLast4, 4))
         && Rules.IsTimeAllowed(tx.Timestamp, context)
         && tx.AmountMinor is >= 0 and <= TransactionReader.MaxAmountMinor
@@ -43,7 +42,7 @@ internal static class TypedCheck
         report.SchemaVersion == SchemaVersions.Current
         && Rules.IsId(report.ReportId) && Rules.IsId(report.BankId)
         && (context.AuthenticatedBankId is null || context.AuthenticatedBankId == report.BankId)
-        && Rules.IsId(report.CardToken, Rules.MaxTokenLength) && !PanScanner.LooksLikePan(report.CardToken)
+        && Rules.IsId(report.CardToken, Rules.MaxTokenLength)
         && Rules.IsTimeAllowed(report.ReportedAt, context)
         && (report.FirstFraudAt is not { } first || (Rules.IsTimeAllowed(first, context) && first <= report.ReportedAt))
         && (report.FraudTxnIds is null || (report.FraudTxnIds.Count <= FraudReportReader.MaxFraudTxnIds && report.FraudTxnIds.All(id => Rules.IsId(id))));

@@ -37,6 +37,12 @@ public static class ProblemCodes
     public const string ControlCharacters = "control_characters";
     /// <summary>A field that must not be there (a PAN past the edge, another bank's id).</summary>
     public const string NotAllowed = "not_allowed";
+    /// <summary>A field appears more than once in a record.</summary>
+    public const string DuplicateField = "duplicate_field";
+    /// <summary>A warning, not a refusal: a field the contract does not know, accepted and not read.</summary>
+    public const string UnknownField = "unknown_field";
+    /// <summary>Reading the message failed in a way no rule foresaw; the message is rejected, the service goes on.</summary>
+    public const string Unreadable = "unreadable";
     /// <summary>The record's schema version is not one this build reads.</summary>
     public const string UnsupportedVersion = "unsupported_version";
 }
