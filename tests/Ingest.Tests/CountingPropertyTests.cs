@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CsCheck;
+using SkimGuard.Contracts.Cards;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Ingest.Tests;
@@ -7,7 +8,10 @@ namespace SkimGuard.Ingest.Tests;
 /// <summary>Generated batches mixing good, broken and repeated records: every record is counted exactly once.</summary>
 public sealed class CountingPropertyTests(KafkaFixture kafka) : IClassFixture<KafkaFixture>
 {
-    private static readonly string[] Breakages = ["none", "none", "none", "amount", "currency", "missing", "garbage", "repeat", "blank"];
+    private static readonly string[] Breakages = ["none", "none", "none", "amount", "currency", "missing", "garbage", "repeat", "blank", "hostile", "unknown"];
+
+    // Ids as an attacker writes them (JSON string text): escapes that are not text, card numbers in several writings.
+    private static readonly string[] HostileIds = ["kp-\\ud800", "\\udc00x", "TX-4111111111111111", "4111.1111.1111.1111", "\\u0034111 1111 1111 1111", "ok-\\ud83d\\ude00"];
 
     [Fact]
     public async Task AcceptedPlusDuplicatesPlusRejectedEqualsTheRecordsSent()
@@ -23,6 +27,7 @@ public sealed class CountingPropertyTests(KafkaFixture kafka) : IClassFixture<Ka
             if (records == 0)
                 return status == 400;
             return status == 200
+                && PanScanner.FindPans(body.GetRawText()).Count == 0
                 && body.GetProperty("received").GetInt32() == records
                 && body.GetProperty("accepted").GetInt32() + body.GetProperty("duplicates").GetInt32() + body.GetProperty("rejected").GetInt32() == records;
         }, iter: 60, threads: 1);
@@ -50,6 +55,8 @@ public sealed class CountingPropertyTests(KafkaFixture kafka) : IClassFixture<Ka
                 "garbage" => new string((char)random.Next(33, 126), random.Next(1, 30)),
                 "repeat" when last is not null => last,
                 "blank" => "",
+                "hostile" => JsonSerializer.Serialize(record).Replace($"\"p{seed}-{i}\"", $"\"{i}_{HostileIds[random.Next(HostileIds.Length)]}\"", StringComparison.Ordinal),
+                "unknown" => JsonSerializer.Serialize(record).Replace("{", "{\"note\":\"x\",", StringComparison.Ordinal),
                 _ => JsonSerializer.Serialize(record),
             };
             lines.Add(line);

@@ -30,9 +30,10 @@ internal sealed class IngestHost : IAsyncDisposable
     public TopicNames Topics { get; }
     public CapturedLog Log { get; }
 
-    public static async Task<IngestHost> StartAsync(string bootstrapServers, Action<IngestOptions>? configure = null)
+    /// <summary>Starts Ingest on topics of its own, or on <paramref name="topics"/> (and their group) to restart one.</summary>
+    public static async Task<IngestHost> StartAsync(string bootstrapServers, Action<IngestOptions>? configure = null, TopicNames? topics = null)
     {
-        var topics = new TopicNames($"i{Guid.NewGuid():N}");
+        topics ??= new TopicNames($"i{Guid.NewGuid():N}");
         var log = new CapturedLog();
         var app = IngestApp.Build(["--urls", $"http://127.0.0.1:{FreePort.Next()}"], o =>
         {

@@ -71,15 +71,17 @@ public sealed partial class AlertFeedConsumer(AlertsOptions options, AlertStore 
                 await ApplyAsync(message, stoppingToken);
                 return;
             }
-            catch (JsonException e)
-            {
-                LogUnreadable(message.Topic, message.Partition.Value, message.Offset.Value, e.Message);
-                return; // the detector wrote it; nothing better will come of reading it again
-            }
             catch (Exception e) when (e is System.Data.Common.DbException && !stoppingToken.IsCancellationRequested)
             {
                 LogDatabase(e.Message, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, attempt))), stoppingToken);
+            }
+            catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+            {
+                // Only the type: a message that is not a valid contract could be quoted in the exception's text. Nothing
+                // better will come of reading it again, and stopping here would stop the centre's feed for every alert.
+                LogUnreadable(message.Topic, message.Partition.Value, message.Offset.Value, e.GetType().Name);
+                return;
             }
         }
     }

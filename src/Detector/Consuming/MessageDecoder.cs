@@ -9,8 +9,23 @@ namespace SkimGuard.Detector.Consuming;
 /// </summary>
 internal sealed class MessageDecoder(string transactionsTopic, int maxMessageBytes)
 {
-    /// <summary>The event, or the problems that make the message unusable.</summary>
+    /// <summary>
+    /// The event, or the problems that make the message unusable. Never throws: a failure no rule foresaw rejects this
+    /// message alone, where an exception would fail the batch and read the same message again for ever.
+    /// </summary>
     public (ReplayEvent? Event, IReadOnlyList<ValidationProblem> Problems) Decode(string topic, byte[]? value)
+    {
+        try
+        {
+            return Read(topic, value);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return (null, [new ValidationProblem("$", "object", ProblemCodes.Unreadable, $"the record could not be read ({e.GetType().Name})")]);
+        }
+    }
+
+    private (ReplayEvent? Event, IReadOnlyList<ValidationProblem> Problems) Read(string topic, byte[]? value)
     {
         if (value is null || value.Length == 0)
             return (null, [new ValidationProblem("(record)", "missing", ProblemCodes.InvalidJson, "the message has no value")]);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -94,29 +93,25 @@ public sealed partial class FeedEndpoints(IngestOptions options, ApiKeys keys, F
             return (default, "Content-Encoding must be gzip or absent", StatusCodes.Status415UnsupportedMediaType);
         try
         {
+            // The body as sent, within its limit; a gzip body is unpacked and checked whole after it is all here.
             using var buffer = new MemoryStream();
-            Stream source = gzip ? new GZipStream(http.Request.Body, CompressionMode.Decompress) : http.Request.Body;
-            await using (source)
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
             {
-                var limit = gzip ? options.MaxUnpackedBytes : options.MaxBodyBytes;
-                var chunk = new byte[81920];
-                int read;
-                while ((read = await source.ReadAsync(chunk, http.RequestAborted)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                        return (default, $"the body is larger than {limit} bytes{(gzip ? " unpacked" : "")}", StatusCodes.Status413PayloadTooLarge);
-                    buffer.Write(chunk, 0, read);
-                }
+                if (buffer.Length + read > options.MaxBodyBytes)
+                    return (default, $"the body is larger than {options.MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
+                buffer.Write(chunk, 0, read);
             }
-            return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null, 0);
+            var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+            if (!gzip)
+                return (body, null, 0);
+            var (unpacked, problem, status) = GzipBody.Unpack(body, options.MaxUnpackedBytes);
+            return (unpacked, problem, status);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (default, $"the body is larger than {options.MaxBodyBytes} bytes", StatusCodes.Status413PayloadTooLarge);
-        }
-        catch (InvalidDataException)
-        {
-            return (default, "the body is not valid gzip", StatusCodes.Status400BadRequest);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SkimGuard.Contracts.Json;
 using SkimGuard.Contracts.Validation;
 
 namespace SkimGuard.Ingest.Records;
@@ -7,7 +8,8 @@ namespace SkimGuard.Ingest.Records;
 /// <param name="Line">The line of the body where the record starts (1-based), for the bank's error report.</param>
 /// <param name="Json">The record as one JSON object.</param>
 /// <param name="Problem">Set when the record could not be read at all.</param>
-public readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Json, ValidationProblem? Problem = null);
+/// <param name="Element">In a JSON array, the record's index (0-based): many elements can share one line.</param>
+public readonly record struct RawRecord(int Line, ReadOnlyMemory<byte> Json, ValidationProblem? Problem = null, int? Element = null);
 
 /// <summary>
 /// Cuts a request body into records: JSON lines (application/x-ndjson), a JSON array or a single object
@@ -18,12 +20,12 @@ public static class BodyRecords
     /// <summary>The media types a body may have.</summary>
     public static readonly string[] MediaTypes = ["application/x-ndjson", "application/json", "text/csv"];
 
-    /// <summary>Every record of the body, in order.</summary>
+    /// <summary>Every record of the body, in order; a byte order mark before it is stepped over.</summary>
     public static List<RawRecord> Split(ReadOnlyMemory<byte> body, string mediaType) => mediaType switch
     {
-        "application/json" => JsonArray(body),
-        "text/csv" => CsvRecords.Read(body),
-        _ => JsonLines(body),
+        "application/json" => JsonArray(Utf8Bom.Skip(body)),
+        "text/csv" => CsvRecords.Read(Utf8Bom.Skip(body)),
+        _ => JsonLines(Utf8Bom.Skip(body)),
     };
 
     private static List<RawRecord> JsonLines(ReadOnlyMemory<byte> body)
@@ -67,7 +69,7 @@ public static class BodyRecords
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
                 var end = (int)reader.BytesConsumed;
-                records.Add(new RawRecord(LineOf(lineStarts, start), body[start..end]));
+                records.Add(new RawRecord(LineOf(lineStarts, start), body[start..end], Element: records.Count));
             }
             if (reader.Read())
                 records.Add(new RawRecord(LineOf(lineStarts, (int)reader.TokenStartIndex), default, Problem("text after the end of the array")));
@@ -75,7 +77,9 @@ public static class BodyRecords
         catch (JsonException e)
         {
             // The message of the parser can quote the input (part of a PAN, perhaps): give only the place.
-            records.Add(new RawRecord((int)(e.LineNumber ?? 0) + 1, default, Problem($"the JSON array is broken at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}; nothing after it was read")));
+            records.Add(new RawRecord((int)(e.LineNumber ?? 0) + 1, default,
+                Problem($"the JSON array is broken at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}, in element {records.Count}; nothing after it was read"),
+                records.Count));
         }
         return records;
     }
