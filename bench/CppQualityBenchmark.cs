@@ -22,6 +22,8 @@ internal static class CppQualityBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Contains("--grid"))
+            return await CppQualityGrid.RunAsync(args);
         var seeds = Args.Int(args, "--seeds", 5);
         var cards = Args.Int(args, "--cards", 50_000);
         var days = Args.Int(args, "--days", 60);
@@ -71,7 +73,8 @@ internal static class CppQualityBenchmark
         return 0;
     }
 
-    private static async Task<QualityReport> RunOneAsync(SimulationOptions options)
+    /// <summary>One world simulated, backtested with the default options and scored.</summary>
+    internal static async Task<QualityReport> RunOneAsync(SimulationOptions options)
     {
         var folder = Directory.CreateTempSubdirectory("skimguard-quality-").FullName;
         try
@@ -80,7 +83,7 @@ internal static class CppQualityBenchmark
             var quality = new DetectionQuality(truth);
             var result = await new Backtest(new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile)))
                 .RunAsync(Path.Combine(folder, SimulationFiles.TransactionsFile), Path.Combine(folder, SimulationFiles.FraudReportsFile),
-                    e => { if (e.Transaction is { } tx) quality.Observe(tx); });
+                    quality.Observe);
             return quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);
         }
         finally
@@ -93,9 +96,11 @@ internal static class CppQualityBenchmark
         $"| {label} | {q.FoundSkimmers}/{q.Skimmers} ({q.FoundDetectableSkimmers}/{q.DetectableSkimmers}) | {q.RecallDetectable:F2} | {q.RecallAll:F2} | {q.Alerts} | {q.Precision:F2} | {q.BusyTerminalAlerts}/{q.PhishingNeighbourhoodAlerts} | {q.MedianHoursFirstCashoutToFlag:F1} | {q.P90HoursFirstCashoutToFlag:F1} | {q.ShareListedBeforeFraud:P0} | {(q.SkimmingLossRupees == 0 ? 0 : q.PreventableLossRupees / q.SkimmingLossRupees):P0} | {q.SignaturePrecision:F2} |");
 
     /// <summary>The seeds pooled: counts summed, ratios recomputed from the sums, hours over all skimmers found.</summary>
-    private static QualityReport Pool(List<QualityReport> rows)
+    internal static QualityReport Pool(List<QualityReport> rows)
     {
         var hours = rows.SelectMany(r => r.PerSkimmer).Where(s => s.HoursToFlag is not null).Select(s => s.HoursToFlag!.Value).Order().ToList();
+        var oracleHours = rows.SelectMany(r => r.PerSkimmer).Where(s => s.Detectable && s.OracleHoursToFlag is not null).Select(s => s.OracleHoursToFlag!.Value).Order().ToList();
+        var listed = rows.Sum(r => r.ListedCards);
         int Sum(Func<QualityReport, int> f) => rows.Sum(f);
         var detectable = Sum(r => r.DetectableSkimmers);
         var alerts = Sum(r => r.Alerts);
@@ -113,9 +118,18 @@ internal static class CppQualityBenchmark
             Precision = alerts == 0 ? 1 : Sum(r => r.TrueAlerts) / (double)alerts,
             BusyTerminalAlerts = Sum(r => r.BusyTerminalAlerts),
             PhishingNeighbourhoodAlerts = Sum(r => r.PhishingNeighbourhoodAlerts),
+            EchoAlerts = Sum(r => r.EchoAlerts),
+            HubAlerts = Sum(r => r.HubAlerts),
+            OtherFalseAlerts = Sum(r => r.OtherFalseAlerts),
             MedianHoursFirstCashoutToFlag = hours.Count == 0 ? null : hours[hours.Count / 2],
+            MedianOracleHours = oracleHours.Count == 0 ? null : oracleHours[oracleHours.Count / 2],
+            ListedCards = listed,
+            AtRiskPrecision = listed == 0 ? 1 : rows.Sum(r => r.AtRiskPrecision * r.ListedCards) / listed,
+            OraclePreventableLossRupees = rows.Sum(r => r.OraclePreventableLossRupees),
+            PerSkimmer = [.. rows.SelectMany(r => r.PerSkimmer)],
             P90HoursFirstCashoutToFlag = hours.Count == 0 ? null : hours[Math.Min(hours.Count - 1, (int)(0.9 * hours.Count))],
             CapturedCards = Sum(r => r.CapturedCards),
+            CapturedCardsListedBeforeFraud = Sum(r => r.CapturedCardsListedBeforeFraud),
             ShareListedBeforeFraud = Sum(r => r.CapturedCardsListedBeforeFraud) / (double)Math.Max(1, Sum(r => r.CapturedCards)),
             SkimmingLossRupees = rows.Sum(r => r.SkimmingLossRupees),
             PreventableLossRupees = rows.Sum(r => r.PreventableLossRupees),

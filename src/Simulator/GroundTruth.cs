@@ -18,6 +18,15 @@ public sealed record GroundTruth
     /// <summary>The busiest ATMs (the railway stations): popular, never skimmed.</summary>
     public required IReadOnlyList<string> BusyTerminals { get; init; }
 
+    /// <summary>Compromise points no partner's feed contains (kind "unobserved", terminal "UNOBSERVED-n"): their victims' echo is on the neighbourhood's terminals.</summary>
+    public IReadOnlyList<TruthSkimmer> UnobservedCompromises { get; init; } = [];
+
+    /// <summary>The hubs' shops: used by the victims of several skimmers, never skimmed.</summary>
+    public IReadOnlyList<string> HubTerminals { get; init; } = [];
+
+    /// <summary>The banks whose feeds were written; the others' cards were skimmed all the same, unseen.</summary>
+    public IReadOnlyList<string> PartnerBanks { get; init; } = [];
+
     /// <summary>One fraudulent transaction on a captured card.</summary>
 /// <param name="TxnId">Its id in transactions.jsonl.</param>
 /// <param name="At">When.</param>
@@ -33,17 +42,14 @@ public sealed record TruthFraud(string TxnId, DateTimeOffset At, long LossPaise)
     /// <summary>Every card defrauded by something other than a planted skimmer, with its kind and first fraud inside the period.</summary>
     public required IReadOnlyList<TruthOtherFraud> OtherFrauds { get; init; }
 
-    internal static GroundTruth Of(SimulationOptions options, SimWorld world, IReadOnlyList<Skimmer> skimmers, PhishingWave? phishing, NoiseFraud noise) => new()
+    internal static GroundTruth Of(SimulationOptions options, SimWorld world, SkimmingCampaigns skimming, NeighbourhoodScenarios neighbourhoods,
+        PhishingWave? phishing, NoiseFraud noise) => new()
     {
         Options = new TruthOptions(options.Seed, options.Start, options.Days, options.Cards, options.Skimmers, options.Atms, options.CaptureRate, options.CashoutRate, options.ReportRate),
-        Skimmers = [.. skimmers.Select(s => new TruthSkimmer
-        {
-            TerminalId = world.Terminals[s.Atm].Id,
-            Locality = Places.Localities[world.Terminals[s.Atm].Locality].Name,
-            From = s.From,
-            To = s.To,
-            CapturedCards = [.. s.Captures.Select(c => TruthCapturedCard.Of(world, c, options.End))],
-        })],
+        Skimmers = [.. skimming.Skimmers.Select(s => TruthSkimmer.Of(world, s, world.Terminals[s.Terminal].Id, world.Terminals[s.Terminal].Type == Contracts.TerminalType.Atm ? "atm" : "pos", options.End))],
+        UnobservedCompromises = [.. skimming.Unobserved.Select(s => TruthSkimmer.Of(world, s, $"UNOBSERVED-{s.Index + 1}", "unobserved", options.End))],
+        HubTerminals = [.. neighbourhoods.HubTerminals.Select(t => world.Terminals[t].Id)],
+        PartnerBanks = [.. world.PartnerBanks.Order(StringComparer.Ordinal)],
         BusyTerminals = [.. world.StationAtms.Select(t => world.Terminals[t].Id)],
         PhishingWave = phishing is null ? null : new TruthPhishingWave(
             Places.Localities[phishing.Locality].Name, phishing.From, phishing.To, phishing.Victims,
@@ -60,8 +66,11 @@ public sealed record TruthOptions(ulong Seed, DateTimeOffset Start, int Days, in
 /// <summary>One planted skimmer: where, when, and what it captured.</summary>
 public sealed record TruthSkimmer
 {
-    /// <summary>The skimmed ATM.</summary>
+    /// <summary>The skimmed terminal (UNOBSERVED-n for a compromise point no feed contains).</summary>
     public required string TerminalId { get; init; }
+
+    /// <summary>atm, pos (a shimmer on a shop's reader) or unobserved.</summary>
+    public string Kind { get; init; } = "atm";
 
     /// <summary>Its neighbourhood.</summary>
     public required string Locality { get; init; }
@@ -74,6 +83,16 @@ public sealed record TruthSkimmer
 
     /// <summary>Every card whose data it captured.</summary>
     public required IReadOnlyList<TruthCapturedCard> CapturedCards { get; init; }
+
+    internal static TruthSkimmer Of(SimWorld world, Skimmer skimmer, string terminalId, string kind, DateTimeOffset end) => new()
+    {
+        TerminalId = terminalId,
+        Kind = kind,
+        Locality = Places.Localities[skimmer.Locality].Name,
+        From = skimmer.From,
+        To = skimmer.To,
+        CapturedCards = [.. skimmer.Captures.Select(c => TruthCapturedCard.Of(world, c, end))],
+    };
 }
 
 /// <summary>A captured card and, if it happened inside the simulated period, its fraud.</summary>

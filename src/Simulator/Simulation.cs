@@ -18,6 +18,7 @@ public sealed class Simulation
     private readonly SkimmingCampaigns _skimming;
     private readonly NoiseFraud _noise;
     private readonly PhishingWave? _phishing;
+    private readonly NeighbourhoodScenarios _neighbourhoods;
     private readonly LegitimateActivity _legitimate;
     private readonly PriorityQueue<FraudCase, long> _reportsDue = new();
     private long _transactions;
@@ -35,7 +36,8 @@ public sealed class Simulation
         // Skimmers go neither on the station ATMs nor in the phishing neighbourhood, so a flag there is known false.
         var excluded = new HashSet<int>(_world.StationAtms);
         excluded.UnionWith(_phishing?.LocalAtms ?? new HashSet<int>());
-        _skimming = new SkimmingCampaigns(_timeline, cashout, excluded);
+        _neighbourhoods = new NeighbourhoodScenarios(_timeline, _phishing?.Locality);
+        _skimming = new SkimmingCampaigns(_timeline, cashout, excluded, _neighbourhoods.HubAtms, _neighbourhoods.UnobservedLocalities);
         _noise = new NoiseFraud(_timeline, cashout);
         _legitimate = new LegitimateActivity(_timeline, _skimming);
     }
@@ -59,12 +61,13 @@ public sealed class Simulation
                 _legitimate.Day(rng, day, card);
             _noise.Day(rng, day);
             _phishing?.Day(rng, day);
+            _neighbourhoods.Day(day, _skimming);
             foreach (var planned in _timeline.TakeDay(day))
                 Emit(planned, sink);
             progress?.Report(new SimulationProgress(day + 1, _options.Days, _transactions, _reports));
         }
         EmitReportsDue(_options.End.UtcTicks, sink);
-        return GroundTruth.Of(_options, _world, _skimming.Skimmers, _phishing, _noise);
+        return GroundTruth.Of(_options, _world, _skimming, _neighbourhoods, _phishing, _noise);
     }
 
     private void Emit(PlannedTxn planned, ISimulationSink sink)
@@ -74,7 +77,7 @@ public sealed class Simulation
         var terminal = _world.Terminals[planned.Terminal];
         var txnId = string.Create(CultureInfo.InvariantCulture, $"{card.BankId}-{++_transactions}");
         var timestamp = new DateTimeOffset(planned.Ticks, TimeSpan.Zero);
-        sink.Transaction(new Transaction
+        var transaction = new Transaction
         {
             TxnId = txnId,
             BankId = card.BankId,
@@ -92,7 +95,10 @@ public sealed class Simulation
             Country = terminal.Country,
             Lat = terminal.Lat,
             Lon = terminal.Lon,
-        });
+        };
+        // Partial coverage: a bank that is no partner sends nothing, though its cards are skimmed and cashed out all the same.
+        if (_world.PartnerBanks.Contains(card.BankId))
+            sink.Transaction(transaction);
         if (planned.Fraud is not { } fraud)
             return;
         // Declined attempts are fraud too (the report names them) but lose nothing.
@@ -100,6 +106,18 @@ public sealed class Simulation
         fraud.Frauds.Add(new TruthFraud(txnId, timestamp, lossPaise));
         if (fraud.Frauds.Count == 1 && fraud.ReportedAt is { } reportedAt)
             _reportsDue.Enqueue(fraud, reportedAt.UtcTicks);
+    }
+
+    /// <summary>The first fraud as the bank writes it: with the reporting family, some reports name the wrong day.</summary>
+    private DateTimeOffset? FirstFraudAsReported(FraudCase fraud)
+    {
+        if (_options.WrongFirstFraudShare <= 0 || fraud.FirstFraudAt is not { } first)
+            return fraud.FirstFraudAt;
+        var rng = new Rng(_options.Seed, stream: 40_000_000UL + (ulong)_reports);
+        if (!rng.Chance(_options.WrongFirstFraudShare))
+            return first;
+        var wrong = first.AddDays((rng.Chance(0.5) ? -1 : 1) * Math.Round(rng.Uniform(1, 10)));
+        return wrong > fraud.ReportedAt ? fraud.ReportedAt : wrong < _options.Start ? _options.Start : wrong;
     }
 
     private void EmitReportsDue(long untilTicks, ISimulationSink sink)
@@ -111,6 +129,8 @@ public sealed class Simulation
                 continue; // filed after the simulated period: the detector never sees it
             var card = _world.Cards[fraud.Card];
             _reports++;
+            if (!_world.PartnerBanks.Contains(card.BankId))
+                continue;
             sink.FraudReport(new FraudReport
             {
                 ReportId = string.Create(CultureInfo.InvariantCulture, $"fr-{card.BankId}-{_reports}"),
@@ -118,7 +138,7 @@ public sealed class Simulation
                 CardToken = card.Token,
                 ReportedAt = fraud.ReportedAt!.Value,
                 FraudType = fraud.ReportedAs,
-                FirstFraudAt = fraud.FirstFraudAt,
+                FirstFraudAt = FirstFraudAsReported(fraud),
                 FraudTxnIds = [.. fraud.Frauds.Select(f => f.TxnId)],
             });
         }

@@ -63,7 +63,7 @@ public sealed class ReplayTests(SimulatedWorld world) : IClassFixture<SimulatedW
         var quality = new DetectionQuality(world.Truth);
         var result = await new Backtest(new CppOptions(), AtmRegistry.Load(world.PathOf(SimulationFiles.AtmsFile)))
             .RunAsync(world.PathOf(SimulationFiles.TransactionsFile), world.PathOf(SimulationFiles.FraudReportsFile),
-                e => { if (e.Transaction is { } tx) quality.Observe(tx); }, cancellationToken: TestContext.Current.CancellationToken);
+                quality.Observe, cancellationToken: TestContext.Current.CancellationToken);
 
         var report = quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);
 

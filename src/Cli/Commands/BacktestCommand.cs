@@ -70,7 +70,7 @@ internal static class BacktestCommand
         using var bar = new ConsoleProgress("backtest");
         var scoring = ModelScoring(modelPath, explained);
         var result = await new Backtest(options, registry, scoring).RunAsync(transactions, reports,
-            quality is null ? null : e => { if (e.Transaction is { } tx) quality.Observe(tx); },
+            quality is null ? null : quality.Observe,
             new BacktestProgressBar(bar, truth), cancellationToken);
         bar.Finish();
 

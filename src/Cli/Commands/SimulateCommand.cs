@@ -23,10 +23,21 @@ internal static class SimulateCommand
         var noiseRate = new Option<double>("--noise-fraud-rate") { Description = "Other fraud per card per day (CNP, lost/stolen, account takeover, cards skimmed elsewhere)", DefaultValueFactory = _ => defaults.NoiseFraudRate };
         var noPhishing = new Option<bool>("--no-phishing-wave") { Description = "Leave out the neighbourhood phishing wave" };
         var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "out/simulation" };
+        // The scenario families (docs/quality/cpp-grid.md): a preset by name, each family's parameter on its own over it.
+        var scenario = new Option<string>("--scenario") { Description = $"A scenario preset: {string.Join(", ", ScenarioPresets.Names)}", DefaultValueFactory = _ => "baseline" };
+        var trickle = new Option<double?>("--trickle-share") { Description = "Share of clones cashed out one by one over up to six weeks instead of in waves" };
+        var unlisted = new Option<double?>("--unlisted-cashout-share") { Description = "Share of clone withdrawals at non-partner ATMs with no registry entry and no coordinates" };
+        var unobserved = new Option<int?>("--unobserved-skimmers") { Description = "Compromise points no partner's feed contains, each capturing one neighbourhood's cards" };
+        var hubs = new Option<int?>("--hubs") { Description = "Malls used by the victims of two skimmers in the same weeks (each takes two of the skimmers)" };
+        var partnerShare = new Option<double?>("--partner-share") { Description = "Share of cards whose banks are partners (send their feeds)" };
+        var reportDelay = new Option<double?>("--report-delay-days") { Description = "Median of a long-tailed report delay (0: uniform one to seven days)" };
+        var wrongFirstFraud = new Option<double?>("--wrong-first-fraud-share") { Description = "Share of reports naming a wrong first-fraud day" };
+        var posSkimmers = new Option<int?>("--pos-skimmers") { Description = "Skimmers (shimmers) on shop readers, besides the ATM skimmers" };
 
         var command = new Command("simulate", "Write transactions.jsonl, fraud_reports.jsonl, atms.csv and truth.json for a synthetic Mira-Bhayander")
         {
             cards, days, skimmers, seed, start, atms, captureRate, cashoutRate, reportRate, noiseRate, noPhishing, output,
+            scenario, trickle, unlisted, unobserved, hubs, partnerShare, reportDelay, wrongFirstFraud, posSkimmers,
         };
         command.SetAction(parse =>
         {
@@ -48,6 +59,18 @@ internal static class SimulateCommand
             };
             try
             {
+                options = ScenarioPresets.Apply(options, parse.GetValue(scenario)!);
+                options = options with
+                {
+                    TrickleShare = parse.GetValue(trickle) ?? options.TrickleShare,
+                    UnlistedCashoutShare = parse.GetValue(unlisted) ?? options.UnlistedCashoutShare,
+                    UnobservedSkimmers = parse.GetValue(unobserved) ?? options.UnobservedSkimmers,
+                    Hubs = parse.GetValue(hubs) ?? options.Hubs,
+                    PartnerShare = parse.GetValue(partnerShare) ?? options.PartnerShare,
+                    ReportDelayDays = parse.GetValue(reportDelay) ?? options.ReportDelayDays,
+                    WrongFirstFraudShare = parse.GetValue(wrongFirstFraud) ?? options.WrongFirstFraudShare,
+                    PosSkimmers = parse.GetValue(posSkimmers) ?? options.PosSkimmers,
+                };
                 options.Validate();
             }
             catch (ArgumentException ex)

@@ -19,6 +19,9 @@ internal sealed class CloneCashout(Timeline timeline)
         for (var i = 0; i < withdrawals; i++)
         {
             var atm = rng.Pick(atms);
+            // Cash-out places: an ATM of a bank that is no partner, in an Indian city, in no registry and without coordinates.
+            if (timeline.Options.UnlistedCashoutShare > 0 && rng.Chance(timeline.Options.UnlistedCashoutShare))
+                atm = rng.Pick(timeline.World.UnlistedAtms);
             var terminal = timeline.World.Terminals[atm];
             var entry = rng.Chance(0.7) ? EntryMode.Magstripe : EntryMode.Fallback;
             // Later withdrawals run into the card's daily limit and are declined now and then.

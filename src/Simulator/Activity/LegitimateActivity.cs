@@ -75,7 +75,9 @@ internal sealed class LegitimateActivity(Timeline timeline, SkimmingCampaigns sk
         var roll = rng.NextDouble();
         var entry = roll < 0.40 ? EntryMode.Contactless : roll < 0.95 ? EntryMode.Chip : roll < 0.98 ? EntryMode.Magstripe : EntryMode.Fallback;
         var rupees = Math.Max(10, rng.LogNormal(Math.Log(500), 0.9));
-        timeline.Plan(timeline.TimeOfDay(rng, day), cardIndex, shop, Timeline.Minor(_world.Terminals[shop], rupees, 0.01), entry, TxnType.Purchase, approved: rng.Chance(0.98));
+        var at = timeline.TimeOfDay(rng, day);
+        timeline.Plan(at, cardIndex, shop, Timeline.Minor(_world.Terminals[shop], rupees, 0.01), entry, TxnType.Purchase, approved: rng.Chance(0.98));
+        skimmers.CardRead(rng, cardIndex, shop, at); // a shimmer, when the POS-skimmer family planted one here
     }
 
     private void Travel(Rng rng, int day, int cardIndex, Card card)

@@ -64,7 +64,7 @@ internal sealed class NoiseFraud(Timeline timeline, CloneCashout cashout)
 
     private FraudCase Case(Rng rng, int card, FraudType type, string origin, double minDelayDays, double maxDelayDays)
     {
-        var fraud = new FraudCase(card, type, origin, rng.Chance(timeline.Options.ReportRate) ? TimeSpan.FromDays(rng.Uniform(minDelayDays, maxDelayDays)) : null);
+        var fraud = new FraudCase(card, type, origin, ReportDelay.Draw(rng, timeline.Options, minDelayDays, maxDelayDays));
         Cases.Add(fraud);
         return fraud;
     }

@@ -52,7 +52,7 @@ internal sealed class PhishingWave
             card.Defrauded = true;
             var roll = rng.NextDouble();
             var reportedAs = roll < 0.70 ? FraudType.AccountTakeover : roll < 0.95 ? FraudType.CardNotPresent : FraudType.Other;
-            var delay = rng.Chance(_timeline.Options.ReportRate) ? TimeSpan.FromDays(rng.Uniform(1, 5)) : (TimeSpan?)null;
+            var delay = ReportDelay.Draw(rng, _timeline.Options, 1, 5);
             var fraud = new FraudCase(cardIndex, reportedAs, "phishing_wave", delay);
             Cases.Add(fraud);
             var at = _timeline.TimeOfDay(rng, day);

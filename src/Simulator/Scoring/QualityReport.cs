@@ -63,6 +63,27 @@ public sealed record QualityReport
     /// <summary>The share of those that really were clones (skimmed here or elsewhere): the signature's precision.</summary>
     public required double SignaturePrecision { get; init; }
 
+    /// <summary>False alarms on a neighbourhood's terminals whose evidence is mostly the victims of one compromise point (observed or not).</summary>
+    public int EchoAlerts { get; init; }
+
+    /// <summary>False alarms on a hub, or whose evidence comes from the victims of two or more compromise points.</summary>
+    public int HubAlerts { get; init; }
+
+    /// <summary>False alarms of no kind above (nor busy).</summary>
+    public int OtherFalseAlerts { get; init; }
+
+    /// <summary>Median hours from first cash-out to the oracle's flag, over the detectable skimmers.</summary>
+    public double? MedianOracleHours { get; init; }
+
+    /// <summary>Share of the cards listed at risk that really used a skimmed terminal while its skimmer was there.</summary>
+    public double AtRiskPrecision { get; init; }
+
+    /// <summary>Cards listed at risk, all lists together (each card once).</summary>
+    public int ListedCards { get; init; }
+
+    /// <summary>What the oracle's flag, listing every card of its window, would have saved: frauds after the oracle's flag.</summary>
+    public double OraclePreventableLossRupees { get; init; }
+
     /// <summary>Each skimmer in detail.</summary>
     public required IReadOnlyList<SkimmerOutcome> PerSkimmer { get; init; }
 
@@ -91,11 +112,26 @@ public sealed record SkimmerOutcome
     /// <summary>Captured cards cashed out inside the data.</summary>
     public required int CashedOut { get; init; }
 
-    /// <summary>Poisson tail of the cashed-out cards among the visitors, against the base rate of cashed-out cards.</summary>
+    /// <summary>Poisson tail of the cashed-out cards among the visitors, against the base rate of cashed-out cards, at the end of the data.</summary>
     public required double DetectabilityPValue { get; init; }
 
-    /// <summary>Whether <see cref="DetectabilityPValue"/> is below 1e-6.</summary>
+    /// <summary>Whether the oracle flags it inside the data: a test that knows the terminal and the start, see <see cref="DetectionOracle"/>.</summary>
     public required bool Detectable { get; init; }
+
+    /// <summary>atm or pos.</summary>
+    public string Kind { get; init; } = "atm";
+
+    /// <summary>When the oracle flags it.</summary>
+    public DateTimeOffset? OracleFlaggedAt { get; init; }
+
+    /// <summary>Hours from the first cash-out to the oracle's flag.</summary>
+    public double? OracleHoursToFlag { get; init; }
+
+    /// <summary>Rupees of this skimmer's fraud after the cards were listed at risk.</summary>
+    public double PreventableLossRupees { get; init; }
+
+    /// <summary>Rupees of this skimmer's fraud after the oracle's flag.</summary>
+    public double OraclePreventableLossRupees { get; init; }
 
     /// <summary>The first cash-out of a card it captured.</summary>
     public required DateTimeOffset? FirstCashoutAt { get; init; }

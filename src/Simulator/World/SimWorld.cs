@@ -24,6 +24,10 @@ internal sealed class SimWorld
     public int[][] TravelAtms { get; }
     public int[][] TravelPos { get; }
     public int[][] CashoutAtms { get; }
+    /// <summary>ATMs of non-partner banks in Indian cities: in no registry and without coordinates (empty unless used).</summary>
+    public int[] UnlistedAtms { get; }
+    /// <summary>The banks whose feeds reach SkimGuard (every bank unless coverage is partial).</summary>
+    public IReadOnlySet<string> PartnerBanks { get; }
 
     private readonly SimulationOptions _options;
     private readonly double[] _bankShares = Cumulative(Places.Banks.Select(b => b.Share));
@@ -44,6 +48,40 @@ internal sealed class SimWorld
         var tokenizer = CardTokenizer.FromSecretText(options.TokenSecret);
         for (var i = 0; i < options.Cards; i++)
             Cards.Add(NewCard(rng, tokenizer, i));
+        // The scenario families' terminals and partners come last, from streams of their own: the original world is unchanged.
+        UnlistedAtms = options.UnlistedCashoutShare > 0 ? AddUnlistedAtms() : [];
+        PartnerBanks = ChoosePartners(new Rng(options.Seed, stream: 12), options.PartnerShare);
+    }
+
+    /// <summary>Adds a terminal that a scenario needs (a hub's shop) and returns its index.</summary>
+    public int AddTerminal(Terminal terminal) => Add(terminal);
+
+    /// <summary>Each locality's residents' cards (by home), for activity that happens in one neighbourhood.</summary>
+    public int[][] CardsByHome() =>
+        [.. Enumerable.Range(0, Places.Localities.Length).Select(l => Enumerable.Range(0, Cards.Count).Where(c => Cards[c].Home == l).ToArray())];
+
+    private int[] AddUnlistedAtms() =>
+    [
+        .. Places.CashoutCities.Where(c => c.Country == "IN").SelectMany(city => Enumerable.Range(1, 10).Select(i =>
+            Add(new Terminal($"ATM-NP-{city.Code}-{i:D3}", TerminalType.Atm, "IN", "INR", 100, null, null, -1, null, null, 1)))),
+    ];
+
+    /// <summary>Banks in a seeded order until their cards' share reaches <paramref name="share"/>.</summary>
+    private static HashSet<string> ChoosePartners(Rng rng, double share)
+    {
+        if (share >= 1)
+            return [.. Places.Banks.Select(b => b.Id)];
+        var order = Places.Banks.OrderBy(_ => rng.NextDouble()).ToList();
+        var partners = new HashSet<string>();
+        var covered = 0.0;
+        foreach (var bank in order)
+        {
+            if (covered >= share)
+                break;
+            partners.Add(bank.Id);
+            covered += bank.Share;
+        }
+        return partners;
     }
 
     /// <summary>The PAN of card <paramref name="index"/>: its bank's BIN, the index scrambled to nine digits, a Luhn digit.
