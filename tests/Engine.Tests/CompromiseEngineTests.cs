@@ -121,6 +121,33 @@ public sealed class CompromiseEngineTests
     }
 
     [Fact]
+    public async Task AStripeCashOutAtAnAtmOfUnknownPlaceCountsWithLessWeight()
+    {
+        var town = new Town();
+        await town.FeedVisitsAsync();
+
+        // A non-partner bank's ATM: in no registry and without coordinates, so "far from home" cannot be judged.
+        foreach (var (card, i) in town.Victims.Take(25).Select((c, i) => (c, i)))
+            await town.Engine.ProcessAsync(Build.Cashout(card, Build.T0.AddDays(21).AddMinutes(i * 10), town.BankOf[card]) with { TerminalId = "ATM-NP-DEL-001", Lat = null, Lon = null });
+
+        Assert.Equal(25, town.Engine.Counters.SignatureMarks);
+        var alert = town.Sink.Alerts[^1];
+        Assert.Equal(Town.Skimmed, alert.TerminalId);
+        Assert.All(alert.Evidence, e => Assert.Equal(new CppOptions().UnlocatedCashoutWeight, e.Weight));
+    }
+
+    [Fact]
+    public void AStripeWithdrawalAtARegisteredAtmWithoutCoordinatesIsNoSignature()
+    {
+        var history = new CardHistory([.. Enumerable.Range(0, 4).Select(i => new CardVisit("c", "sbi", "ATM-1", TerminalType.Atm, Build.T0.AddDays(i), 19.3, 72.85, "IN"))], null);
+        var atHome = Build.Visit("c", "ATM-MB-0007", Build.T0.AddDays(10), entry: EntryMode.Fallback) with { Lat = null, Lon = null };
+        var registry = new Contracts.Registry.AtmRegistry([new Contracts.Registry.AtmRecord("ATM-MB-0007", "sbi", "SBI ATM", 19.3, 72.85, "Navghar")]);
+
+        Assert.Equal(0, CounterfeitSignature.WeightOf(atHome, history, new CppOptions(), registry));
+        Assert.Equal(0.6, CounterfeitSignature.WeightOf(atHome, history, new CppOptions(), Contracts.Registry.AtmRegistry.Empty));
+    }
+
+    [Fact]
     public async Task AChipWithdrawalOnATripIsNotACounterfeitSignature()
     {
         var town = new Town();

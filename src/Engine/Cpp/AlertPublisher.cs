@@ -33,10 +33,19 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             return;
         if (ongoing && SameFinding(existing!, best))
             return;
-        if (!ongoing && await ExplainedElsewhereAsync(terminal, best, baseRate, today, cancellationToken))
+        if (!ongoing)
         {
-            Counters.ExplainedAway++;
-            return;
+            var context = await EvidenceOfAsync(terminal, best, cancellationToken);
+            if (await ExplainedElsewhereAsync(context, best, baseRate, today, cancellationToken))
+            {
+                Counters.ExplainedAway++;
+                return;
+            }
+            if (!await StandsOutLocallyAsync(terminal, best, context, today, cancellationToken))
+            {
+                Counters.LocalEchoes++;
+                return;
+            }
         }
 
         var atRisk = AtRisk(terminal, best);
@@ -51,16 +60,18 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     }
 
     /// <summary>
-    /// True when at least <see cref="CppOptions.ExplainedShare"/> of this window's compromised cards (by weight) also
-    /// used, in their look-back, a terminal that scans more significant than this one: this terminal's excess is then
-    /// the echo of those clusters (two skimmers in one neighbourhood echo together, so the share is over all of them).
+    /// The window's compromised cards, the other terminals each of them used in its look-back, and those terminals shared
+    /// by at least a tenth of the cards (by weight), most shared first: what a terminal is judged by before it is first
+    /// flagged.
     /// </summary>
-    private async ValueTask<bool> ExplainedElsewhereAsync(TerminalHistory terminal, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
+    private sealed record EvidenceContext(List<CompromisedVisitor> Evidence, Dictionary<CompromisedVisitor, HashSet<string>> OthersOf, List<string> Sharing, double Total);
+
+    private async ValueTask<EvidenceContext> EvidenceOfAsync(TerminalHistory terminal, ScanResult best, CancellationToken cancellationToken)
     {
         var (from, to) = (EventDay.Start(best.FromDay), EventDay.Start(best.ToDay + 1));
         var evidence = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).ToList();
         var total = evidence.Sum(v => v.Mark.Weight);
-        var otherTerminalsOf = new Dictionary<CompromisedVisitor, HashSet<string>>();
+        var othersOf = new Dictionary<CompromisedVisitor, HashSet<string>>();
         var shared = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var visitor in evidence)
         {
@@ -70,14 +81,25 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
                 .Where(v => v.Time >= lookBackFrom && v.Time <= lookBackTo && v.TerminalId != terminal.TerminalId)
                 .Select(v => v.TerminalId)
                 .ToHashSet(StringComparer.Ordinal);
-            otherTerminalsOf[visitor] = others;
+            othersOf[visitor] = others;
             foreach (var other in others)
                 shared[other] = shared.GetValueOrDefault(other) + visitor.Mark.Weight;
         }
+        var sharing = shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).ToList();
+        return new EvidenceContext(evidence, othersOf, sharing, total);
+    }
+
+    /// <summary>
+    /// True when at least <see cref="CppOptions.ExplainedShare"/> of this window's compromised cards (by weight) also
+    /// used, in their look-back, a terminal that scans more significant than this one: this terminal's excess is then
+    /// the echo of those clusters (two skimmers in one neighbourhood echo together, so the share is over all of them).
+    /// </summary>
+    private async ValueTask<bool> ExplainedElsewhereAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
+    {
+        var (evidence, otherTerminalsOf, sharing, total) = context;
         // Only terminals sharing a fair part of the cards can explain them: those already flagged more strongly, and
         // among the rest the few that share most, scanned now.
         var stronger = new HashSet<string>(StringComparer.Ordinal);
-        var sharing = shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).ToList();
         foreach (var other in sharing)
         {
             if (await store.GetAlertAsync(other, cancellationToken) is { } flagged && flagged.PValue <= best.PValue)
@@ -93,6 +115,45 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         }
         return ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total;
     }
+
+    /// <summary>
+    /// True when this terminal's rate of compromised visitors over the window is at least
+    /// <see cref="CppOptions.MinLocalRelativeRisk"/> times the median rate, over the same days, of the other terminals its
+    /// compromised cards share; or when too few of those are big enough to compare with. A skimmer stands out among its
+    /// victims' other terminals; the terminals of a neighbourhood skimmed somewhere unseen carry one excess together.
+    /// </summary>
+    private async ValueTask<bool> StandsOutLocallyAsync(TerminalHistory terminal, ScanResult best, EvidenceContext context, int today, CancellationToken cancellationToken)
+    {
+        var rates = new List<double>();
+        foreach (var other in context.Sharing.Take(LocalComparisonCandidates))
+        {
+            var history = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
+            if (history is not null && RateOver(history, best.FromDay, best.ToDay) is var (k, n) && n >= options.LocalComparisonMinCards)
+                rates.Add(k / n);
+        }
+        if (rates.Count < options.LocalComparisonMinTerminals)
+            return true;
+        rates.Sort();
+        var median = rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2;
+        var (ownK, ownN) = RateOver(terminal, best.FromDay, best.ToDay);
+        return ownK >= options.MinLocalRelativeRisk * median * Math.Max(ownN, 1);
+    }
+
+    /// <summary>A terminal's weighted compromised visitors and distinct cards over whole days [fromDay, toDay].</summary>
+    private static (double K, int N) RateOver(TerminalHistory terminal, int fromDay, int toDay)
+    {
+        var (from, to) = (EventDay.Start(fromDay), EventDay.Start(toDay + 1));
+        var k = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).Sum(v => v.Mark.Weight);
+        var cards = new HashSet<string>(StringComparer.Ordinal);
+        for (var day = fromDay; day <= toDay; day++)
+            if (terminal.CardsByDay.TryGetValue(day, out var used))
+                foreach (var card in used)
+                    cards.Add(card.Token);
+        return (k, cards.Count);
+    }
+
+    /// <summary>How many of the terminals sharing most cards give the comparison rate of the local test.</summary>
+    private const int LocalComparisonCandidates = 12;
 
     private static double ExplainedWeight(List<CompromisedVisitor> evidence, Dictionary<CompromisedVisitor, HashSet<string>> otherTerminalsOf, HashSet<string> stronger) =>
         evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);

@@ -131,8 +131,9 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         if ((signatureCandidate || modelSuspects) && await store.GetCardAsync(tx.CardToken, cancellationToken) is { Mark: null } history)
         {
             // The signature is the stronger, better-measured evidence; the model's score counts when it alone fires.
-            var (signal, weight) = signatureCandidate && CounterfeitSignature.Matches(tx, history, options)
-                ? (Signals.CounterfeitSignature, options.CounterfeitSignatureWeight)
+            var signatureWeight = signatureCandidate ? CounterfeitSignature.WeightOf(tx, history, options, registry) : 0;
+            var (signal, weight) = signatureWeight > 0
+                ? (Signals.CounterfeitSignature, signatureWeight)
                 : modelSuspects ? (Signals.ModelScore, options.ModelSuspicionWeight * score!.Value) : (null, 0.0);
             if (signal is not null)
             {

@@ -92,6 +92,21 @@ public sealed record CppOptions
     [Range(0.0, 1.0)]
     public double ExplainedShare { get; init; } = 0.5;
 
+    /// <summary>
+    /// Standing out locally: before a terminal is first flagged, its rate of compromised visitors over the window must be
+    /// at least this many times the median rate, over the same days, of the other terminals its compromised cards used
+    /// (each shared by at least a tenth of them). A skimmed terminal's rate is tens of times its victims' other
+    /// terminals'. The terminals of a neighbourhood whose residents were skimmed somewhere no feed shows (a handheld
+    /// skimmer at a shop, a non-partner ATM) all carry the same excess, and none of them stands out: the echo.
+    /// </summary>
+    public double MinLocalRelativeRisk { get; init; } = 3;
+
+    /// <summary>Terminals with fewer distinct cards than this over the window are too small to give a comparison rate.</summary>
+    public int LocalComparisonMinCards { get; init; } = 20;
+
+    /// <summary>Fewest comparison terminals for the local test; with fewer, a terminal is judged against the base rate alone.</summary>
+    public int LocalComparisonMinTerminals { get; init; } = 3;
+
     /// <summary>The base rate never counts as lower than this, so the first days of data cannot flag on nothing.</summary>
     [Range(0.0, 1.0)]
     public double MinBaseRate { get; init; } = 0.0005;
@@ -108,6 +123,14 @@ public sealed record CppOptions
     /// </summary>
     [Range(0.0, 1.0)]
     public double CounterfeitSignatureWeight { get; init; } = 0.9;
+
+    /// <summary>
+    /// Weight of a stripe-read ATM withdrawal at a terminal with no coordinates that is not in the ATM registry (a
+    /// non-partner bank's ATM): a clone's cash-out as likely as not, since its place is unknown, but still read from a
+    /// stripe, which lost cards (chip and PIN) and online fraud never are. At or above the strong-evidence weight, so
+    /// that gangs who cash out at such ATMs still make skimmers visible.
+    /// </summary>
+    public double UnlocatedCashoutWeight { get; init; } = 0.6;
 
     /// <summary>
     /// A card-present transaction the fraud model scores at or above this marks its card as suspected compromised

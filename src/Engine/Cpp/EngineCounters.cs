@@ -27,6 +27,9 @@ public sealed class EngineCounters
     /// <summary>Significant terminals not flagged because a more significant terminal explains their cards.</summary>
     public long ExplainedAway { get; internal set; }
 
+    /// <summary>Significant terminals not flagged because they do not stand out from their compromised cards' other terminals (an echo).</summary>
+    public long LocalEchoes { get; internal set; }
+
     /// <summary>Alerts raised for the first time.</summary>
     public long AlertsRaised { get; internal set; }
 
