@@ -57,7 +57,7 @@ public sealed class LocalEchoTests
     public async Task WithoutTheLocalTestTheEchoWouldBeFlagged()
     {
         // What the rule prevents: each neighbourhood ATM's excess is far beyond chance against the town's base rate.
-        var (sink, _) = await RunAsync(new CppOptions { MinLocalRelativeRisk = 0 });
+        var (sink, _) = await RunAsync(new CppOptions { MinLocalRelativeRisk = 0, LocalAlpha = 1 });
 
         Assert.Contains(sink.Alerts, a => a.TerminalId.StartsWith("ATM-N", StringComparison.Ordinal));
     }

@@ -118,25 +118,43 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
 
     /// <summary>
     /// True when this terminal's rate of compromised visitors over the window is at least
-    /// <see cref="CppOptions.MinLocalRelativeRisk"/> times the median rate, over the same days, of the other terminals its
-    /// compromised cards share; or when too few of those are big enough to compare with. A skimmer stands out among its
+    /// <see cref="CppOptions.MinLocalRelativeRisk"/> times, and with a Poisson tail at most <see cref="CppOptions.LocalAlpha"/>
+    /// above, the median rate over the same days of the other terminals its
+    /// compromised cards share (those within <see cref="CppOptions.LocalComparisonRadiusKm"/> when there are enough of
+    /// them); or when too few of those are big enough to compare with. A skimmer stands out among its
     /// victims' other terminals; the terminals of a neighbourhood skimmed somewhere unseen carry one excess together.
     /// </summary>
     private async ValueTask<bool> StandsOutLocallyAsync(TerminalHistory terminal, ScanResult best, EvidenceContext context, int today, CancellationToken cancellationToken)
     {
-        var rates = new List<double>();
+        var all = new List<double>();
+        var near = new List<double>();
         foreach (var other in context.Sharing.Take(LocalComparisonCandidates))
         {
             var history = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
-            if (history is not null && RateOver(history, best.FromDay, best.ToDay) is var (k, n) && n >= options.LocalComparisonMinCards)
-                rates.Add(k / n);
+            if (history is null)
+                continue;
+            var (k, n) = RateOver(history, Math.Min(best.FromDay, best.ToDay - options.MaxWindowDays + 1), best.ToDay);
+            if (n < options.LocalComparisonMinCards)
+                continue;
+            all.Add(k / n);
+            if (terminal is { Lat: { } lat, Lon: { } lon } && history is { Lat: { } otherLat, Lon: { } otherLon }
+                && Geo.DistanceKm(lat, lon, otherLat, otherLon) <= options.LocalComparisonRadiusKm)
+                near.Add(k / n);
         }
+        // The neighbours' rates are taken over the longest window ending with this one (never later: no peeking ahead), so
+        // that a short window early in the data, holding a handful of compromised cards, is not compared with zeros.
+        // The neighbours first: an echo's peers are the terminals around it, while its victims' terminals elsewhere (work,
+        // the station, the city centre) see few of them and would make any neighbourhood terminal look exceptional.
+        var rates = near.Count >= options.LocalComparisonMinTerminals ? near : all;
         if (rates.Count < options.LocalComparisonMinTerminals)
             return true;
         rates.Sort();
         var median = rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2;
         var (ownK, ownN) = RateOver(terminal, best.FromDay, best.ToDay);
-        return ownK >= options.MinLocalRelativeRisk * median * Math.Max(ownN, 1);
+        var expected = median * Math.Max(ownN, 1);
+        // Both the size of the excess and its certainty: a small shop's handful of compromised visitors can be three
+        // times its neighbours' rate by chance alone.
+        return ownK >= options.MinLocalRelativeRisk * expected && PoissonTail.AtLeast(ownK, expected) <= options.LocalAlpha;
     }
 
     /// <summary>A terminal's weighted compromised visitors and distinct cards over whole days [fromDay, toDay].</summary>
@@ -152,8 +170,8 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         return (k, cards.Count);
     }
 
-    /// <summary>How many of the terminals sharing most cards give the comparison rate of the local test.</summary>
-    private const int LocalComparisonCandidates = 12;
+    /// <summary>How many of the terminals sharing most cards are read for the comparison rate of the local test.</summary>
+    private const int LocalComparisonCandidates = 20;
 
     private static double ExplainedWeight(List<CompromisedVisitor> evidence, Dictionary<CompromisedVisitor, HashSet<string>> otherTerminalsOf, HashSet<string> stronger) =>
         evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);

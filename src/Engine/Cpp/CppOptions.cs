@@ -101,8 +101,21 @@ public sealed record CppOptions
     /// </summary>
     public double MinLocalRelativeRisk { get; init; } = 3;
 
+    /// <summary>
+    /// ... and the terminal's compromised visitors must be this unlikely (Poisson tail) at its neighbours' median rate: a
+    /// small shop's four or five compromised visitors can be three times its neighbours' rate by chance. Measured on the
+    /// tuning seeds: echo alerts on such shops at 3 times the rate, none at this tail (docs/quality/cpp-grid.md).
+    /// </summary>
+    public double LocalAlpha { get; init; } = 1e-4;
+
     /// <summary>Terminals with fewer distinct cards than this over the window are too small to give a comparison rate.</summary>
     public int LocalComparisonMinCards { get; init; } = 20;
+
+    /// <summary>
+    /// The local test compares a terminal with the shared terminals this close to it when at least
+    /// <see cref="LocalComparisonMinTerminals"/> are (its neighbourhood), else with all of them.
+    /// </summary>
+    public double LocalComparisonRadiusKm { get; init; } = 1.0;
 
     /// <summary>Fewest comparison terminals for the local test; with fewer, a terminal is judged against the base rate alone.</summary>
     public int LocalComparisonMinTerminals { get; init; } = 3;
