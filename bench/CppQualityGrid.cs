@@ -122,7 +122,8 @@ internal static class CppQualityGrid
                 misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: precision {q.Precision:F2} < 0.95"));
             var recallGoal = rate < 0.1 ? 0.90 : 0.95;
             if (q.RecallDetectable < recallGoal)
-                misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: recall of detectable skimmers {q.RecallDetectable:F2} < {recallGoal:F2}"));
+                misses.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"- {cell}: recall of detectable skimmers {q.FoundDetectableSkimmers}/{q.DetectableSkimmers} = {q.RecallDetectable:F3} < {recallGoal:F2}"));
             if (rate >= 0.1 && q.MedianHoursFirstCashoutToFlag is { } h && q.MedianOracleHours is { } o && h > 1.2 * o)
                 misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: median time to flag {h:F0} h > 1.2 x the oracle's {o:F0} h"));
             if (q.ListedCards > 0 && q.AtRiskPrecision < 0.8)
