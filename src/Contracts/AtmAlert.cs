@@ -24,7 +24,7 @@ public sealed record AtmAlert
     /// <summary>Where the terminal is, from the ATM registry when it is listed there.</summary>
     public TerminalLocation? Location { get; init; }
 
-    /// <summary>Raised the first time, updated afterwards.</summary>
+    /// <summary>Raised the first time, updated afterwards, withdrawn when other flagged terminals explain its cards.</summary>
     public required AlertStatus Status { get; init; }
 
     /// <summary>Strength of the evidence: -log10 of the p-value, higher is stronger.</summary>
@@ -59,6 +59,9 @@ public sealed record AtmAlert
 
     /// <summary>The fraud model whose scores contributed, or "none".</summary>
     public required string ModelVersion { get; init; }
+
+    /// <summary>For a withdrawn alert: the flagged terminals that explain its compromised cards. Absent otherwise.</summary>
+    public IReadOnlyList<string>? ExplainedBy { get; init; }
 
     /// <summary>The compromised cards behind the flag: when they used this terminal and where they were cashed out.</summary>
     public required IReadOnlyList<CompromiseEvidence> Evidence { get; init; }

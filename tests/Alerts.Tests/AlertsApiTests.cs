@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SkimGuard.Contracts;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Alerts.Tests;
@@ -77,6 +78,38 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         Assert.Equal(["raised", "acknowledge", "dispatch", "resolve: false_alarm", "reopened"], history.Select(h => h.GetProperty("action").GetString()));
         Assert.Equal("inspector.patil", history[2].GetProperty("actor").GetString());
         Assert.Equal("team 3 sent", history[2].GetProperty("note").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
+    public async Task AWithdrawalResolvesAnOpenAlertLeavesADispatchedOneToTheOfficerAndNewEvidenceReopens(string database)
+    {
+        var db = await AlertsHost.NewDatabaseAsync(database, postgres);
+        var (shop, mall) = (Feed.Alert("ATM-MB-0005"), Feed.Alert("ATM-MB-0006"));
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var officer = await host.UserAsync("inspector.patil", "officer");
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [shop, mall], []);
+        await WaitForAlertsAsync(officer, 2);
+        Assert.Equal(HttpStatusCode.OK, (await officer.PostAsJsonAsync($"/api/alerts/{mall.AlertId}/dispatch", new { note = "team 2 sent" }, TestContext.Current.CancellationToken)).StatusCode);
+        Task<JsonElement> Detail(AtmAlert a) => JsonAsync(officer, $"/api/alerts/{a.AlertId}");
+
+        AtmAlert Withdrawn(AtmAlert a) => a with { Status = AlertStatus.Withdrawn, ExplainedBy = ["ATM-MB-0001", "ATM-MB-0002"], UpdatedAt = a.UpdatedAt.AddHours(2) };
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [Withdrawn(shop), Withdrawn(mall)], []);
+        await Feed.WaitUntilAsync(async () => (await Detail(mall)).GetProperty("history").EnumerateArray().Any(h => h.GetProperty("action").GetString() == "withdrawn"), "the withdrawals");
+        await Feed.WaitUntilAsync(async () => (await Detail(shop)).GetProperty("alert").GetProperty("status").GetString() == "resolved", "the shop resolved");
+
+        var shopAlert = (await Detail(shop)).GetProperty("alert");
+        Assert.Equal("withdrawn", shopAlert.GetProperty("outcome").GetString());
+        var withdrawal = (await Detail(shop)).GetProperty("history").EnumerateArray().Last();
+        Assert.Equal(("withdrawn", "open", "resolved"), (withdrawal.GetProperty("action").GetString(), withdrawal.GetProperty("from_status").GetString(), withdrawal.GetProperty("to_status").GetString()));
+        Assert.Contains("ATM-MB-0001, ATM-MB-0002", withdrawal.GetProperty("note").GetString(), StringComparison.Ordinal);
+        // A team is out at the mall: the officer decides, the withdrawal is in the history.
+        Assert.Equal("dispatched", (await Detail(mall)).GetProperty("alert").GetProperty("status").GetString());
+
+        // Evidence the others do not explain brings the shop's alert back.
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [Feed.Alert("ATM-MB-0005", k: 12, hoursLater: 40)], []);
+        await Feed.WaitUntilAsync(async () => (await Detail(shop)).GetProperty("alert").GetProperty("status").GetString() == "open", "the shop reopened");
+        Assert.Equal(["raised", "withdrawn", "reopened"], (await Detail(shop)).GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()));
     }
 
     [Theory]

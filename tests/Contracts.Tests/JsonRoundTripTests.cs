@@ -27,7 +27,7 @@ public sealed class JsonRoundTripTests
     {
         AlertId = "alert-ATM-MB-0001", TerminalId = "ATM-MB-0001", TerminalType = TerminalType.Atm,
         Location = new TerminalLocation { Name = "SBI ATM, Station Road", Locality = "Bhayander West", BankId = "sbi", Lat = 19.3, Lon = 72.85 },
-        Status = AlertStatus.Raised, Score = 9.2, PValue = 6e-10, CompromisedCards = 11.5, ExposedCards = 240, Expected = 0.8,
+        Status = AlertStatus.Withdrawn, ExplainedBy = ["ATM-MB-0002"], Score = 9.2, PValue = 6e-10, CompromisedCards = 11.5, ExposedCards = 240, Expected = 0.8,
         WindowFrom = T0, WindowTo = T0.AddDays(5), CardsAtRisk = 180, FirstFlaggedAt = T0.AddDays(20), UpdatedAt = T0.AddDays(21),
         ModelVersion = "none",
         Evidence = [new CompromiseEvidence
@@ -74,7 +74,8 @@ public sealed class JsonRoundTripTests
         var back = JsonSerializer.Deserialize(JsonSerializer.Serialize(original, ContractsJsonContext.Default.AtmAlert), ContractsJsonContext.Default.AtmAlert)!;
 
         Assert.Equal(original.Evidence.Single(), back.Evidence.Single());
-        Assert.Equal(original with { Evidence = [] }, back with { Evidence = [] });
+        Assert.Equal(original.ExplainedBy, back.ExplainedBy);
+        Assert.Equal(original with { Evidence = [], ExplainedBy = null }, back with { Evidence = [], ExplainedBy = null });
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public static class AlertEndpoints
         api.MapGet("/alerts/{id}/report", ReportAsync).WithSummary("A printable case report (HTML).");
         api.MapPost("/alerts/{id}/{action}", TransitionAsync).WithSummary("acknowledge, dispatch, resolve (with outcome), reopen; {\"note\",\"outcome\"}.");
         api.MapGet("/cards-at-risk", CardsAsync).WithSummary("Cards at risk, newest first: a bank user's own bank only. ?alert=&limit=");
-        api.MapGet("/events", EventsAsync).WithSummary("Server-sent events: each alert raised, updated, reopened or moved through triage.");
+        api.MapGet("/events", EventsAsync).WithSummary("Server-sent events: each alert raised, updated, reopened, withdrawn or moved through triage.");
         api.MapGet("/atms", (HttpContext http, SkimGuard.Contracts.Registry.AtmRegistry atms, AlertsOptions options) =>
             Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) ?? Results.Ok(new MapSettings(options.TileUrl, atms.All.OrderBy(a => a.TerminalId, StringComparer.Ordinal).ToList())));
         api.MapGet("/summary", SummaryAsync).WithSummary("Figures for reporting: alerts per month, outcomes, cards at risk.");

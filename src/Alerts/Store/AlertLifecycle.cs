@@ -2,12 +2,16 @@ namespace SkimGuard.Alerts.Store;
 
 /// <summary>
 /// The triage lifecycle: open -> acknowledged -> dispatched (a team sent) -> resolved (skimmer found, false alarm or
-/// duplicate); a resolved alert can be reopened, and the detector reopens a false alarm when new evidence arrives.
+/// duplicate); a resolved alert can be reopened, and the detector reopens a false alarm when new evidence arrives. The
+/// detector also resolves an open or acknowledged alert as withdrawn when other flagged terminals explain its cards.
 /// </summary>
 public static class AlertLifecycle
 {
     public const string Open = "open", Acknowledged = "acknowledged", Dispatched = "dispatched", Resolved = "resolved";
     public const string SkimmerFound = "skimmer_found", FalseAlarm = "false_alarm", Duplicate = "duplicate";
+
+    /// <summary>The outcome the detector gives an alert it withdrew (other flagged terminals explain its cards); not an officer's choice.</summary>
+    public const string Withdrawn = "withdrawn";
 
     /// <summary>The actions an officer can take.</summary>
     public static readonly string[] Actions = ["acknowledge", "dispatch", "resolve", "reopen"];

@@ -25,7 +25,8 @@ public sealed class AlertStore(Database database, TimeProvider clock)
 
     /// <summary>
     /// Takes in an alert state. New: kept as open. Newer than the one kept: its figures replace the old ones, the triage
-    /// state stays, except that new evidence after a false alarm reopens the alert. Older or the same: nothing.
+    /// state stays, except that new evidence after a false alarm or a withdrawal reopens the alert, and a withdrawal
+    /// resolves an alert no team was dispatched to. Older or the same: nothing.
     /// </summary>
     public async Task<AlertChange> ApplyAsync(AtmAlert alert, CancellationToken cancellationToken = default)
     {
@@ -42,16 +43,25 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         }
         var updatedAt = alert.UpdatedAt.ToUnixTimeMilliseconds();
         AlertChange change;
+        var withdrawn = alert.Status == AlertStatus.Withdrawn;
+        string newStatus;
         if (kept is null)
         {
+            // A withdrawn state may be the first this store sees (a consumer that started late on a compacted topic).
+            var fields = Fields(alert);
+            fields["status"] = withdrawn ? AlertLifecycle.Resolved : AlertLifecycle.Open;
+            fields["outcome"] = withdrawn ? AlertLifecycle.Withdrawn : null;
+            newStatus = (string)fields["status"]!;
             await ExecuteAsync(connection, """
                 INSERT INTO alerts (alert_id, terminal_id, terminal_type, locality, owner_bank, lat, lon, score, p_value, compromised_cards,
                   exposed_cards, cards_at_risk, window_from, window_to, first_flagged_at, updated_at, status, outcome, payload)
                 VALUES (@alert_id, @terminal_id, @terminal_type, @locality, @owner_bank, @lat, @lon, @score, @p_value, @k, @n, @at_risk,
-                  @window_from, @window_to, @first_flagged_at, @updated_at, 'open', NULL, @payload)
-                """, Fields(alert), cancellationToken, transaction);
-            await HistoryAsync(connection, transaction, alert.AlertId, "detector", "raised", null, "open", $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
-            change = AlertChange.Raised;
+                  @window_from, @window_to, @first_flagged_at, @updated_at, @status, @outcome, @payload)
+                """, fields, cancellationToken, transaction);
+            await HistoryAsync(connection, transaction, alert.AlertId, "detector", "raised", null, AlertLifecycle.Open, $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
+            if (withdrawn)
+                await HistoryAsync(connection, transaction, alert.AlertId, "detector", "withdrawn", AlertLifecycle.Open, AlertLifecycle.Resolved, ExplainedByNote(alert), cancellationToken);
+            change = withdrawn ? AlertChange.Withdrawn : AlertChange.Raised;
         }
         else if (kept >= updatedAt)
         {
@@ -60,10 +70,14 @@ public sealed class AlertStore(Database database, TimeProvider clock)
         }
         else
         {
-            var reopen = status == AlertLifecycle.Resolved && outcome == AlertLifecycle.FalseAlarm;
+            // New evidence reopens an alert the officer closed as a false alarm or the detector withdrew. A withdrawal closes
+            // the alert unless a team is already out: then the officer decides, with the withdrawal in the history.
+            var reopen = !withdrawn && status == AlertLifecycle.Resolved && outcome is AlertLifecycle.FalseAlarm or AlertLifecycle.Withdrawn;
+            var close = withdrawn && status is AlertLifecycle.Open or AlertLifecycle.Acknowledged;
             var fields = Fields(alert);
-            fields["status"] = reopen ? AlertLifecycle.Open : status;
-            fields["outcome"] = reopen ? null : outcome;
+            fields["status"] = reopen ? AlertLifecycle.Open : close ? AlertLifecycle.Resolved : status;
+            fields["outcome"] = reopen ? null : close ? AlertLifecycle.Withdrawn : outcome;
+            newStatus = (string)fields["status"]!;
             await ExecuteAsync(connection, """
                 UPDATE alerts SET locality = @locality, owner_bank = @owner_bank, lat = @lat, lon = @lon, score = @score, p_value = @p_value,
                   compromised_cards = @k, exposed_cards = @n, cards_at_risk = @at_risk, window_from = @window_from, window_to = @window_to,
@@ -71,16 +85,21 @@ public sealed class AlertStore(Database database, TimeProvider clock)
                 WHERE alert_id = @alert_id
                 """, fields, cancellationToken, transaction);
             if (reopen)
-                await HistoryAsync(connection, transaction, alert.AlertId, "detector", "reopened", status, AlertLifecycle.Open, "new evidence after a false alarm", cancellationToken);
+                await HistoryAsync(connection, transaction, alert.AlertId, "detector", "reopened", status, AlertLifecycle.Open,
+                    outcome == AlertLifecycle.Withdrawn ? "new evidence the other flagged terminals do not explain" : "new evidence after a false alarm", cancellationToken);
+            else if (withdrawn)
+                await HistoryAsync(connection, transaction, alert.AlertId, "detector", "withdrawn", status, newStatus, ExplainedByNote(alert), cancellationToken);
             else
                 await HistoryAsync(connection, transaction, alert.AlertId, "detector", "updated", status, status!, $"k {alert.CompromisedCards:0.#} of n {alert.ExposedCards}, p {alert.PValue:E1}", cancellationToken);
-            change = reopen ? AlertChange.Reopened : AlertChange.Updated;
+            change = reopen ? AlertChange.Reopened : withdrawn ? AlertChange.Withdrawn : AlertChange.Updated;
         }
-        var newStatus = change switch { AlertChange.Raised or AlertChange.Reopened => AlertLifecycle.Open, _ => status! };
         await EnqueueWebhooksAsync(connection, transaction, change.ToString().ToLowerInvariant(), alert, newStatus, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return change;
     }
+
+    private static string ExplainedByNote(AtmAlert alert) =>
+        $"its compromised cards are explained by {(alert.ExplainedBy is { Count: > 0 } by ? string.Join(", ", by) : "other flagged terminals")}";
 
     /// <summary>Takes in a bank's cards at risk for an alert; a card already listed is not listed again.</summary>
     public async Task<int> ApplyAsync(CardsAtRisk cards, CancellationToken cancellationToken = default)
@@ -330,8 +349,11 @@ public enum AlertChange
     /// <summary>New figures for a known alert; its triage state kept.</summary>
     Updated,
 
-    /// <summary>New evidence after a false alarm: open again.</summary>
+    /// <summary>New evidence after a false alarm or a withdrawal: open again.</summary>
     Reopened,
+
+    /// <summary>The detector withdrew it: other flagged terminals explain its cards. Resolved as withdrawn unless dispatched.</summary>
+    Withdrawn,
 }
 
 /// <summary>Filters of the alert list; null means any.</summary>

@@ -174,7 +174,7 @@ function listen() {
     await Promise.all([loadAlerts(event.type === "raised" ? id : undefined), loadFigures(), loadAdmin()]);
     if (state.selected === id) await select(id);
   };
-  for (const kind of ["raised", "updated", "reopened", "cards_at_risk", "acknowledge", "dispatch", "resolve", "reopen"])
+  for (const kind of ["raised", "updated", "reopened", "withdrawn", "cards_at_risk", "acknowledge", "dispatch", "resolve", "reopen"])
     state.events.addEventListener(kind, refresh);
 }
 

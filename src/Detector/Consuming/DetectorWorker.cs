@@ -48,7 +48,7 @@ internal sealed partial class DetectorWorker(
         using var consumer = BuildConsumer(order, coverage);
         var rejected = new RejectedMessages(producer, options.RejectedTopic, options.MaxMessageBytes);
         var sink = new KafkaAlertSink(producer, options);
-        sink.AlertPublished += alert => metrics.Alerts.WithLabels(alert.Status == AlertStatus.Raised ? "raised" : "updated").Inc();
+        sink.AlertPublished += alert => metrics.Alerts.WithLabels(alert.Status switch { AlertStatus.Raised => "raised", AlertStatus.Updated => "updated", _ => "withdrawn" }).Inc();
         sink.CardsAtRiskPublished += _ => metrics.CardsAtRisk.Inc();
         consumer.Subscribe([options.TransactionsTopic, options.FraudReportsTopic]);
         LogStarted(options.TransactionsTopic, options.FraudReportsTopic, options.GroupId, options.Store);

@@ -23,7 +23,7 @@ public sealed class DetectorMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 18) });
         ConsumerLag = factory.CreateGauge("skimguard_detector_consumer_lag", "Messages behind the partition's end, by topic and partition.", "topic", "partition");
         Held = factory.CreateGauge("skimguard_detector_held_events", "Events held to be applied in event-time order.");
-        Alerts = factory.CreateCounter("skimguard_detector_alerts_total", "Alert states published, raised or updated.", "status");
+        Alerts = factory.CreateCounter("skimguard_detector_alerts_total", "Alert states published: raised, updated or withdrawn.", "status");
         CardsAtRisk = factory.CreateCounter("skimguard_detector_cards_at_risk_messages_total", "Cards-at-risk messages published.");
         RedisSeconds = factory.CreateHistogram("skimguard_detector_redis_seconds", "Redis round trips by step: a batch's read-ahead and commit, and the reads in the middle of a batch (card, terminal, base rate).",
             new HistogramConfiguration { LabelNames = ["step"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
