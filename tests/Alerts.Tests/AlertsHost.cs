@@ -39,13 +39,15 @@ internal sealed class AlertsHost : IAsyncDisposable
         return (kind, postgres.Server.ConnectionString(name));
     }
 
-    public static async Task<AlertsHost> StartAsync(string bootstrapServers, (string Kind, string ConnectionString) database, Topics? topics = null, string? registryPath = null)
+    /// <summary>Starts a replica; replicas given the same topics and <paramref name="groupId"/> share the work as a deployment's do.</summary>
+    public static async Task<AlertsHost> StartAsync(string bootstrapServers, (string Kind, string ConnectionString) database, Topics? topics = null, string? registryPath = null,
+        string? groupId = null)
     {
         topics ??= new Topics($"a{Guid.NewGuid():N}");
         var app = await AlertsApp.BuildAsync(["--urls", $"http://127.0.0.1:{FreePort.Next()}", "--Logging:LogLevel:Default", "Warning"], o =>
         {
             o.BootstrapServers = bootstrapServers;
-            o.GroupId = topics.Prefix + Guid.NewGuid().ToString("N")[..6];
+            o.GroupId = groupId ?? topics.Prefix + Guid.NewGuid().ToString("N")[..6];
             o.AlertsTopic = topics.Alerts;
             o.CardsAtRiskTopic = topics.CardsAtRisk;
             o.Database = database.Kind;

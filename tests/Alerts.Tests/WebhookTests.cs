@@ -53,5 +53,39 @@ public sealed class WebhookTests(KafkaFixture kafka, PostgresFixture postgres) :
         Assert.Equal(0, Subscriber(await admin.GetStringAsync("/api/webhooks", TestContext.Current.CancellationToken)).GetProperty("pending").GetInt32());
     }
 
+    [Theory]
+    [InlineData("postgres")]
+    [InlineData("sqlite")]
+    public async Task TwoReplicasOnOneDatabaseDeliverEachEventOnce(string database)
+    {
+        var db = await AlertsHost.NewDatabaseAsync(database, postgres);
+        var topics = new Topics($"a{Guid.NewGuid():N}");
+        var group = topics.Prefix + "-alerts";
+        var received = new ConcurrentBag<string>();
+        var port = FreePort.Next();
+        var receiver = WebApplication.CreateBuilder();
+        receiver.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        await using var app = receiver.Build();
+        app.MapPost("/hook", (HttpRequest request) =>
+        {
+            received.Add(request.Headers["X-SkimGuard-Delivery"].ToString());
+            return Results.Ok();
+        });
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        await using var first = await AlertsHost.StartAsync(kafka.BootstrapServers, db, topics, groupId: group);
+        await using var second = await AlertsHost.StartAsync(kafka.BootstrapServers, db, topics, groupId: group);
+        using var admin = await first.AdminAsync();
+        (await admin.PostAsJsonAsync("/api/webhooks", new { url = $"http://127.0.0.1:{port}/hook", secret = Secret }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+
+        // Sixty events queued while both replicas' dispatchers poll the same table every half second.
+        var alerts = Enumerable.Range(0, 30).Select(i => Feed.Alert($"ATM-MB-{i:D4}")).ToList();
+        await Feed.ProduceAsync(kafka.BootstrapServers, topics, [.. alerts, .. alerts.Select(a => a with { Status = Contracts.AlertStatus.Updated, CompromisedCards = 7, UpdatedAt = a.UpdatedAt.AddHours(1) })], []);
+        await Feed.WaitUntilAsync(async () => Subscriber(await admin.GetStringAsync("/api/webhooks")).GetProperty("delivered").GetInt32() == 60, "sixty deliveries recorded");
+        await Task.Delay(2 * WebhookDispatcher.Poll, TestContext.Current.CancellationToken);
+
+        Assert.Equal(60, received.Count);
+        Assert.Equal(60, received.Distinct().Count());
+    }
+
     private static JsonElement Subscriber(string json) => JsonDocument.Parse(json).RootElement[0];
 }

@@ -7,7 +7,8 @@ namespace SkimGuard.Alerts.Webhooks;
 /// <summary>
 /// Delivers queued webhook events: each POSTed as JSON with <c>X-SkimGuard-Signature: sha256=HEX</c>, the HMAC-SHA256 of
 /// the body under the subscriber's secret. A failure is retried with backoff (2 s doubling, at most 10 min) until it is
-/// delivered or three days old; pending and failed deliveries are listed for the admin.
+/// delivered or three days old; pending and failed deliveries are listed for the admin. Replicas sharing the database
+/// each claim a delivery before sending it, so an event goes out once however many run.
 /// </summary>
 public sealed partial class WebhookDispatcher(AlertStore store, IHttpClientFactory httpClients, TimeProvider clock, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
@@ -27,7 +28,7 @@ public sealed partial class WebhookDispatcher(AlertStore store, IHttpClientFacto
             {
                 try
                 {
-                    foreach (var delivery in await DueAsync(stoppingToken))
+                    foreach (var delivery in await ClaimDueAsync(stoppingToken))
                         await DeliverAsync(delivery, stoppingToken);
                 }
                 catch (System.Data.Common.DbException e)
@@ -77,19 +78,50 @@ public sealed partial class WebhookDispatcher(AlertStore store, IHttpClientFacto
         LogFailed(delivery.Url, error, pause.TotalSeconds);
     }
 
-    private async Task<List<Due>> DueAsync(CancellationToken cancellationToken)
+    /// <summary>Deliveries claimed at a time: each takes at most the client's 10 s, so a claim is done well inside its lease.</summary>
+    private const int ClaimBatch = 20;
+
+    /// <summary>
+    /// How long a claim keeps other replicas off a delivery. A replica that dies holding one leaves it to be claimed again
+    /// when the lease ends: delivered at least once, and subscribers drop repeats by X-SkimGuard-Delivery.
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Claims due deliveries for this replica: one statement moves their next attempt to the end of a lease and returns
+    /// them, so no other replica sees them due. On PostgreSQL, FOR UPDATE SKIP LOCKED lets replicas claim side by side
+    /// without waiting, and the outer re-check keeps out a row another replica claimed meanwhile; SQLite runs one writer
+    /// at a time, so the statement alone is the claim.
+    /// </summary>
+    private async Task<List<Due>> ClaimDueAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.GetUtcNow();
         await using var connection = await store.Database.OpenAsync(cancellationToken);
-        await using var command = AlertStore.Command(connection, """
-            SELECT d.id, w.url, w.secret, d.event, d.payload, d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.delivered_at IS NULL AND d.next_attempt_at <= @now AND d.expires_at > @now ORDER BY d.id LIMIT 100
-            """, new() { ["now"] = now });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var due = new List<Due>();
-        while (await reader.ReadAsync(cancellationToken))
-            due.Add(new Due(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
-        return due;
+        var claimed = new List<(long Id, string WebhookId, string Event, string Payload, long Attempts)>();
+        await using (var command = AlertStore.Command(connection, $"""
+            UPDATE webhook_deliveries SET next_attempt_at = @lease
+            WHERE delivered_at IS NULL AND next_attempt_at <= @now
+              AND id IN (
+                SELECT id FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt_at <= @now AND expires_at > @now
+                ORDER BY id LIMIT {ClaimBatch}{(store.Database.Kind == "postgres" ? " FOR UPDATE SKIP LOCKED" : "")})
+            RETURNING id, webhook_id, event, payload, attempts
+            """, new() { ["now"] = now.ToUnixTimeMilliseconds(), ["lease"] = (now + ClaimLease).ToUnixTimeMilliseconds() }))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                claimed.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4)));
+        }
+        if (claimed.Count == 0)
+            return [];
+        // SQLite's RETURNING names only the updated table's columns: the subscribers (a handful) are read apart.
+        var subscribers = new Dictionary<string, (string Url, string Secret)>(StringComparer.Ordinal);
+        await using (var command = AlertStore.Command(connection, "SELECT id, url, secret FROM webhooks", []))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                subscribers[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2));
+        }
+        return [.. claimed.OrderBy(c => c.Id).Select(c => new Due(c.Id, subscribers[c.WebhookId].Url, subscribers[c.WebhookId].Secret, c.Event, c.Payload, c.Attempts))];
     }
 
     private sealed record Due(long Id, string Url, string Secret, string Event, string Payload, long Attempts);
