@@ -32,6 +32,24 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task TheRealisticMixGivesTheSameAlertsHoldsAndWithdrawalsOnBothStores()
+    {
+        // Echoes, a hub, trickled cash-outs, late and missing reports: every rule of the engine at work.
+        var options = ScenarioPresets.Apply(new SimulationOptions { Cards = 5000, Days = 45, Skimmers = 3, Seed = 31, Atms = 150, CashoutRate = 0.9 }, "realistic");
+        var events = SimulationRecords.Of(options);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+
+        var inProcess = await RunAsync(events, new InProcessWindowStore());
+        var inRedis = await RunAsync(events, new RedisWindowStore(connection, new RedisKeys($"req-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)));
+
+        Assert.NotEmpty(inProcess.Alerts);
+        Assert.NotEmpty(inProcess.Held);
+        Assert.Equal(inProcess.Alerts, inRedis.Alerts);
+        Assert.Equal(inProcess.Held, inRedis.Held);
+        Assert.Equal(inProcess.CardsAtRisk, inRedis.CardsAtRisk);
+    }
+
+    [Fact]
     public async Task FraudFeaturesKeptInRedisAreTheInProcessFeaturesForEveryTransaction()
     {
         var options = new SimulationOptions { Cards = 2000, Days = 40, Skimmers = 3, Seed = 23, Atms = 150 };
@@ -59,6 +77,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     {
         var sink = new Outputs();
         var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty, scoring);
+        engine.HeldBack += held => sink.Held.Add($"{held.TerminalId} {held.At:O} {held.Reason} {held.PValue:R} {string.Join(',', held.ExplainedBy)}");
         foreach (var batch in events.Events.Chunk(500))
             await engine.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
         await engine.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
@@ -85,6 +104,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     {
         public List<string> Alerts { get; } = [];
         public List<string> CardsAtRisk { get; } = [];
+        public List<string> Held { get; } = [];
 
         public ValueTask PublishAsync(AtmAlert alert, CancellationToken cancellationToken)
         {

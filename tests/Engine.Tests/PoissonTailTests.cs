@@ -18,6 +18,18 @@ public sealed class PoissonTailTests
         Assert.Equal(expected, PoissonTail.AtLeast(k, mu), expected * 1e-7);
     }
 
+    [Theory]
+    // The exact (Garwood) 95 % one-sided lower bounds: chi-square(0.05, 2k) / 2, from tables.
+    [InlineData(1, 0.05129329)]
+    [InlineData(4, 1.36631)]
+    [InlineData(10, 5.42541)]
+    [InlineData(20, 13.2547)]
+    public void TheLowerBoundOfAMeanMatchesTheTables(double k, double expected)
+    {
+        Assert.Equal(expected, PoissonTail.LowerMean(k, 0.05), expected * 1e-4);
+        Assert.Equal(0.05, PoissonTail.AtLeast(k, PoissonTail.LowerMean(k, 0.05)), 1e-6);
+    }
+
     [Fact]
     public void AWeightedCountLiesBetweenItsWholeNeighbours()
     {

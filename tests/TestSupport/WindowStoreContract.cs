@@ -227,6 +227,11 @@ public abstract class WindowStoreContract
         Assert.Equal((AlertStatus.Updated, 9.0), (saved.Status, saved.CompromisedCards));
         Assert.Equal(alert.Evidence.Single(), saved.Evidence.Single());
         Assert.Null(await store.GetAlertAsync("ATM-2", TestContext.Current.CancellationToken));
+
+        await store.SaveAlertAsync(saved with { Status = AlertStatus.Withdrawn, ExplainedBy = ["ATM-7", "ATM-9"] }, TestContext.Current.CancellationToken);
+        var withdrawn = (await store.GetAlertAsync("ATM-1", TestContext.Current.CancellationToken))!;
+        Assert.Equal(AlertStatus.Withdrawn, withdrawn.Status);
+        Assert.Equal(["ATM-7", "ATM-9"], withdrawn.ExplainedBy);
     }
 
     [Fact]

@@ -13,6 +13,9 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
 {
     public EngineCounters Counters { get; } = new();
 
+    /// <summary>Raised when a significant terminal is not flagged, with the reason.</summary>
+    public event Action<HeldBack>? HeldBack;
+
     public async ValueTask RescanAsync(string terminalId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var today = EventDay.Of(now);
@@ -27,36 +30,44 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             return;
         var existing = await store.GetAlertAsync(terminalId, cancellationToken);
         // Later evidence updates the terminal's alert while it is recent, or whenever it is about the same skimmer period.
-        var ongoing = existing is not null
+        var continues = existing is not null
             && (existing.UpdatedAt >= now - options.LookBack || (EventDay.Start(best.FromDay) < existing.WindowTo && EventDay.Start(best.ToDay + 1) > existing.WindowFrom));
+        // A withdrawn alert comes back only through every test a first flag passes.
+        var ongoing = continues && existing!.Status != AlertStatus.Withdrawn;
         if (!ongoing && best.PValue > options.AlertPValue(rate.ActiveTerminals))
             return;
         if (ongoing && SameFinding(existing!, best))
             return;
+        EvidenceContext? context = null;
         if (!ongoing)
         {
-            var context = await EvidenceOfAsync(terminal, best, cancellationToken);
-            if (await ExplainedElsewhereAsync(context, best, baseRate, today, cancellationToken))
+            context = await EvidenceOfAsync(terminal, best, cancellationToken);
+            if (await ExplainingTerminalsAsync(context, best, baseRate, today, cancellationToken) is { } explaining)
             {
                 Counters.ExplainedAway++;
+                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.ExplainedAway, best.PValue, [.. explaining.Order(StringComparer.Ordinal)]));
                 return;
             }
             if (!await StandsOutLocallyAsync(terminal, best, context, today, cancellationToken))
             {
                 Counters.LocalEchoes++;
+                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.LocalEcho, best.PValue, []));
                 return;
             }
         }
 
         var atRisk = AtRisk(terminal, best);
-        var alert = Build(terminal, best, now, ongoing ? existing : null, atRisk.Count);
+        var alert = Build(terminal, best, now, continues ? existing : null, atRisk.Count);
         await store.SaveAlertAsync(alert, cancellationToken);
         await sink.PublishAsync(alert, cancellationToken);
-        if (ongoing)
+        if (continues)
             Counters.AlertsUpdated++;
         else
             Counters.AlertsRaised++;
         await SendCardsAtRiskAsync(alert, atRisk, now, cancellationToken);
+        // A finding that grew may now explain terminals flagged before it.
+        context ??= await EvidenceOfAsync(terminal, best, cancellationToken);
+        await WithdrawExplainedAsync(context, best, baseRate, now, today, cancellationToken);
     }
 
     /// <summary>
@@ -70,9 +81,9 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     {
         var (from, to) = (EventDay.Start(best.FromDay), EventDay.Start(best.ToDay + 1));
         var evidence = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).ToList();
-        var total = evidence.Sum(v => v.Mark.Weight);
+        var total = evidence.TotalWeight();
         var othersOf = new Dictionary<CompromisedVisitor, HashSet<string>>();
-        var shared = new Dictionary<string, double>(StringComparer.Ordinal);
+        var shared = new Dictionary<string, long>(StringComparer.Ordinal); // weights in millionths, summed alike by every store
         foreach (var visitor in evidence)
         {
             var history = await store.GetCardAsync(visitor.CardToken, cancellationToken);
@@ -83,38 +94,108 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
                 .ToHashSet(StringComparer.Ordinal);
             othersOf[visitor] = others;
             foreach (var other in others)
-                shared[other] = shared.GetValueOrDefault(other) + visitor.Mark.Weight;
+                shared[other] = shared.GetValueOrDefault(other) + BaseRate.ToMicro(visitor.Mark.Weight);
         }
-        var sharing = shared.Where(s => s.Value >= 0.1 * total).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).ToList();
+        var sharing = shared.Where(s => s.Value >= 0.1 * BaseRate.ToMicro(total)).OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).ToList();
         return new EvidenceContext(evidence, othersOf, sharing, total);
     }
 
     /// <summary>
-    /// True when at least <see cref="CppOptions.ExplainedShare"/> of this window's compromised cards (by weight) also
-    /// used, in their look-back, a terminal that scans more significant than this one: this terminal's excess is then
-    /// the echo of those clusters (two skimmers in one neighbourhood echo together, so the share is over all of them).
+    /// The terminals that explain this one's cards, when at least <see cref="CppOptions.ExplainedShare"/> of this window's
+    /// compromised cards (by weight) also used one of them in their look-back: flagged terminals with a higher relative
+    /// risk, and unflagged ones that scan more significant. This terminal's excess is then the echo of those clusters
+    /// (two skimmers in one neighbourhood echo together, so the share is over all of them). Null when they explain less.
     /// </summary>
-    private async ValueTask<bool> ExplainedElsewhereAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
+    private async ValueTask<HashSet<string>?> ExplainingTerminalsAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
     {
         var (evidence, otherTerminalsOf, sharing, total) = context;
-        // Only terminals sharing a fair part of the cards can explain them: those already flagged more strongly, and
-        // among the rest the few that share most, scanned now.
-        var stronger = new HashSet<string>(StringComparer.Ordinal);
+        // Only terminals sharing a fair part of the cards can explain them. A flagged one does when it is more concentrated,
+        // whichever was flagged first: a hub flagged on two skimmers' victims combined is more significant than either
+        // skimmer, but gathers their victims among many others, and must not hold them back. The unflagged ones that share
+        // most are scanned now and explain when more significant: the skimmer not yet flagged, or, for the terminals of an
+        // echo, the strongest of them.
+        var explaining = new HashSet<string>(StringComparer.Ordinal);
+        var flagged = new HashSet<string>(StringComparer.Ordinal);
         foreach (var other in sharing)
         {
-            if (await store.GetAlertAsync(other, cancellationToken) is { } flagged && flagged.PValue <= best.PValue)
-                stronger.Add(other);
+            if (await FlaggedAsync(other, cancellationToken) is not { } alert)
+                continue;
+            flagged.Add(other);
+            if (RelativeRisk(alert) > RelativeRisk(best))
+                explaining.Add(other);
         }
-        if (ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total)
-            return true; // the flagged terminals explain it: no need to scan more
-        foreach (var other in sharing.Where(o => !stronger.Contains(o)).Take(ExplainingCandidates))
+        if (ExplainedWeight(evidence, otherTerminalsOf, explaining) >= options.ExplainedShare * total)
+            return explaining; // the flagged terminals explain it: no need to scan more
+        foreach (var other in sharing.Where(o => !flagged.Contains(o)).Take(ExplainingCandidates))
         {
             var otherHistory = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
-            if (otherHistory is not null && WindowScan.Best(otherHistory, baseRate, options) is { } otherBest && otherBest.PValue < best.PValue)
-                stronger.Add(other);
+            if (otherHistory is null || WindowScan.Best(otherHistory, baseRate, options) is not { } otherBest || otherBest.PValue >= best.PValue)
+                continue;
+            // More significant but less concentrated, it explains nothing if flagged terminals explain it in turn: a mall's
+            // shop held back because one skimmer flagged explains half its cards still holds the other skimmer's victims.
+            if (RelativeRisk(otherBest) > RelativeRisk(best)
+                || await ExplainedByFlaggedAsync(await EvidenceOfAsync(otherHistory, otherBest, cancellationToken), otherBest, cancellationToken) is null)
+                explaining.Add(other);
         }
-        return ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total;
+        return ExplainedWeight(evidence, otherTerminalsOf, explaining) >= options.ExplainedShare * total ? explaining : null;
     }
+
+    /// <summary>
+    /// After <paramref name="best"/> raised or updated an alert: withdraws every alert on a terminal its cards also used
+    /// that is less concentrated and now explained by flagged terminals (this one among them). A mall's shop used by the
+    /// victims of two skimmers can be flagged first, on their victims combined, and so can a small shop a few of one
+    /// skimmer's victims used; once the skimmers' evidence is the more concentrated, neither is blamed for their cards.
+    /// Every terminal the cards used is looked at, not only those most shared: four victims make a small shop's whole
+    /// evidence and a tenth of no skimmer's.
+    /// </summary>
+    private async ValueTask WithdrawExplainedAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, DateTimeOffset now, int today, CancellationToken cancellationToken)
+    {
+        foreach (var other in context.OthersOf.Values.SelectMany(t => t).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if (await FlaggedAsync(other, cancellationToken) is not { } flagged || RelativeRisk(flagged) >= RelativeRisk(best))
+                continue;
+            var history = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
+            if (history is null || WindowScan.Best(history, baseRate, options) is not { } otherBest)
+                continue;
+            if (await ExplainedByFlaggedAsync(await EvidenceOfAsync(history, otherBest, cancellationToken), otherBest, cancellationToken) is not { } explaining)
+                continue;
+            var withdrawn = flagged with { Status = AlertStatus.Withdrawn, UpdatedAt = now, ExplainedBy = [.. explaining.Order(StringComparer.Ordinal)] };
+            await store.SaveAlertAsync(withdrawn, cancellationToken);
+            await sink.PublishAsync(withdrawn, cancellationToken);
+            Counters.AlertsWithdrawn++;
+            HeldBack?.Invoke(new HeldBack(other, now, HoldReason.ExplainedAway, otherBest.PValue, withdrawn.ExplainedBy));
+        }
+    }
+
+    /// <summary>
+    /// The flagged terminals, each more concentrated than <paramref name="best"/>, that its compromised cards used, when at
+    /// least <see cref="CppOptions.ExplainedShare"/> of them (by weight) did; else null.
+    /// </summary>
+    private async ValueTask<HashSet<string>?> ExplainedByFlaggedAsync(EvidenceContext context, ScanResult best, CancellationToken cancellationToken)
+    {
+        var explaining = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var other in context.Sharing)
+        {
+            if (await FlaggedAsync(other, cancellationToken) is { } alert && RelativeRisk(alert) > RelativeRisk(best))
+                explaining.Add(other);
+        }
+        return ExplainedWeight(context.Evidence, context.OthersOf, explaining) >= options.ExplainedShare * context.Total ? explaining : null;
+    }
+
+    /// <summary>The terminal's alert unless it was withdrawn.</summary>
+    private async ValueTask<AtmAlert?> FlaggedAsync(string terminalId, CancellationToken cancellationToken) =>
+        await store.GetAlertAsync(terminalId, cancellationToken) is { Status: not AlertStatus.Withdrawn } alert ? alert : null;
+
+    /// <summary>
+    /// How concentrated the evidence is, counted cautiously: the relative risk (compromised visitors over the count chance
+    /// would give) that the terminal is 95 % sure to exceed. A small shop's four compromised visitors of 26 make a
+    /// higher rate than a skimmer's 37 of 181, but four prove little: their bound is lower (19 against 36 times).
+    /// </summary>
+    private static double RelativeRisk(ScanResult scan) => RelativeRisk(scan.K, scan.Expected);
+
+    private static double RelativeRisk(AtmAlert alert) => RelativeRisk(alert.CompromisedCards, alert.Expected);
+
+    private static double RelativeRisk(double k, double expected) => PoissonTail.LowerMean(k, 0.05) / Math.Max(expected, 1e-12);
 
     /// <summary>
     /// True when this terminal's rate of compromised visitors over the window is at least
@@ -161,7 +242,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     private static (double K, int N) RateOver(TerminalHistory terminal, int fromDay, int toDay)
     {
         var (from, to) = (EventDay.Start(fromDay), EventDay.Start(toDay + 1));
-        var k = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).Sum(v => v.Mark.Weight);
+        var k = terminal.Compromised.Where(v => v.Visits.Any(t => t >= from && t < to)).TotalWeight();
         var cards = new HashSet<string>(StringComparer.Ordinal);
         for (var day = fromDay; day <= toDay; day++)
             if (terminal.CardsByDay.TryGetValue(day, out var used))
@@ -173,8 +254,8 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     /// <summary>How many of the terminals sharing most cards are read for the comparison rate of the local test.</summary>
     private const int LocalComparisonCandidates = 20;
 
-    private static double ExplainedWeight(List<CompromisedVisitor> evidence, Dictionary<CompromisedVisitor, HashSet<string>> otherTerminalsOf, HashSet<string> stronger) =>
-        evidence.Where(v => otherTerminalsOf[v].Overlaps(stronger)).Sum(v => v.Mark.Weight);
+    private static double ExplainedWeight(List<CompromisedVisitor> evidence, Dictionary<CompromisedVisitor, HashSet<string>> otherTerminalsOf, HashSet<string> explaining) =>
+        evidence.Where(v => otherTerminalsOf[v].Overlaps(explaining)).TotalWeight();
 
     /// <summary>How many of the unflagged terminals sharing most cards are scanned when explaining away.</summary>
     private const int ExplainingCandidates = 10;
@@ -246,6 +327,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
                 .Select(v => (Visitor: v, Visit: v.Visits.FirstOrDefault(t => t >= from && t < to)))
                 .Where(x => x.Visit != default)
                 .OrderBy(x => x.Visit)
+                .ThenBy(x => x.Visitor.CardToken, StringComparer.Ordinal) // stores list visitors in their own orders
                 .Select(x => Evidence(x.Visitor.Mark, x.Visit))],
         };
     }

@@ -22,6 +22,13 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
     /// <summary>What the engine has done so far.</summary>
     public EngineCounters Counters => _alerts.Counters;
 
+    /// <summary>Raised when a terminal that scanned significant is not flagged, with the reason.</summary>
+    public event Action<HeldBack>? HeldBack
+    {
+        add => _alerts.HeldBack += value;
+        remove => _alerts.HeldBack -= value;
+    }
+
     /// <summary>Raised when a mark becomes a card's strongest (for metrics and for measuring the signature's precision).</summary>
     public event Action<CompromiseMark>? CardMarked;
 

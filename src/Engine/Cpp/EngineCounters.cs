@@ -36,6 +36,9 @@ public sealed class EngineCounters
     /// <summary>Alert updates published.</summary>
     public long AlertsUpdated { get; internal set; }
 
+    /// <summary>Alerts withdrawn because terminals flagged later, more concentrated, explain their cards.</summary>
+    public long AlertsWithdrawn { get; internal set; }
+
     /// <summary>CardsAtRisk messages published.</summary>
     public long CardsAtRiskMessages { get; internal set; }
 }

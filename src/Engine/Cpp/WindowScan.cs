@@ -61,7 +61,8 @@ public static class WindowScan
             if (start - starts[0] + options.MaxWindowDays > MaxSpanDays)
                 break;
             counted.Clear();
-            var (k, strongK, strong, busiestDay) = (0.0, 0.0, 0, 0);
+            // Weights summed in millionths: every store lists the visitors in its own order, and must reach the same k.
+            var (kMicro, strongKMicro, strong, busiestDay) = (0L, 0L, 0, 0);
             for (var day = start; day < start + options.MaxWindowDays; day++)
             {
                 if (terminal.CardsByDay.TryGetValue(day, out var cards))
@@ -72,13 +73,15 @@ public static class WindowScan
                 {
                     if (!counted.Add(visitor.CardToken))
                         continue;
-                    k += visitor.Mark.Weight;
+                    var weight = BaseRate.ToMicro(visitor.Mark.Weight);
+                    kMicro += weight;
                     if (visitor.Mark.Strong)
                     {
-                        strongK += visitor.Mark.Weight;
+                        strongKMicro += weight;
                         strong++;
                     }
                 }
+                var (k, strongK) = (kMicro / 1_000_000.0, strongKMicro / 1_000_000.0);
                 if (strong >= options.MinCompromised && strongK >= options.MinRelativeRisk * busiestDay * baseRate.Strong)
                     windows.Add(new Window(start, day, k, strongK, strong, counted.Count));
             }

@@ -15,6 +15,9 @@ namespace SkimGuard.Engine.Replay;
 /// </summary>
 public sealed class Backtest(CppOptions options, AtmRegistry registry, FraudScoring? scoring = null)
 {
+    /// <summary>Raised when the engine holds back a significant terminal (see <see cref="CompromiseEngine.HeldBack"/>).</summary>
+    public event Action<HeldBack>? HeldBack;
+
     /// <summary>Runs the replay. <paramref name="observe"/> sees every valid event before the engine does.</summary>
     public async Task<BacktestResult> RunAsync(string transactionsPath, string reportsPath, Action<ReplayEvent>? observe = null,
         IProgress<BacktestProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -25,6 +28,7 @@ public sealed class Backtest(CppOptions options, AtmRegistry registry, FraudScor
         var sink = new CollectingAlertSink();
         var store = new InProcessWindowStore();
         var engine = new CompromiseEngine(store, sink, options, registry, scoring);
+        engine.HeldBack += held => HeldBack?.Invoke(held);
         var signatureMarked = new HashSet<string>(StringComparer.Ordinal);
         engine.CardMarked += mark =>
         {
