@@ -81,8 +81,9 @@ internal static class CppQualityBenchmark
         {
             var truth = SimulationFiles.Write(new Simulation(options), folder);
             var quality = new DetectionQuality(truth);
-            var result = await new Backtest(new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile)))
-                .RunAsync(Path.Combine(folder, SimulationFiles.TransactionsFile), Path.Combine(folder, SimulationFiles.FraudReportsFile),
+            var backtest = new Backtest(new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile)));
+            backtest.HeldBack += quality.Observe;
+            var result = await backtest.RunAsync(Path.Combine(folder, SimulationFiles.TransactionsFile), Path.Combine(folder, SimulationFiles.FraudReportsFile),
                     quality.Observe);
             return quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);
         }
@@ -119,6 +120,8 @@ internal static class CppQualityBenchmark
             BusyTerminalAlerts = Sum(r => r.BusyTerminalAlerts),
             PhishingNeighbourhoodAlerts = Sum(r => r.PhishingNeighbourhoodAlerts),
             EchoAlerts = Sum(r => r.EchoAlerts),
+            WithdrawnFalseAlerts = Sum(r => r.WithdrawnFalseAlerts),
+            WithdrawnTrueAlerts = Sum(r => r.WithdrawnTrueAlerts),
             HubAlerts = Sum(r => r.HubAlerts),
             OtherFalseAlerts = Sum(r => r.OtherFalseAlerts),
             MedianHoursFirstCashoutToFlag = hours.Count == 0 ? null : hours[hours.Count / 2],

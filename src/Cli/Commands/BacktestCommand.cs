@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SkimGuard.Contracts;
 using SkimGuard.Contracts.Json;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Engine.Cpp;
@@ -69,7 +70,13 @@ internal static class BacktestCommand
         var quality = truth is null ? null : new DetectionQuality(truth);
         using var bar = new ConsoleProgress("backtest");
         var scoring = ModelScoring(modelPath, explained);
-        var result = await new Backtest(options, registry, scoring).RunAsync(transactions, reports,
+        var backtest = new Backtest(options, registry, scoring);
+        // Why each significant terminal was not flagged: for the analyst asking about a terminal, and the report's misses.
+        var held = new List<HeldBack>();
+        backtest.HeldBack += held.Add;
+        if (quality is not null)
+            backtest.HeldBack += quality.Observe;
+        var result = await backtest.RunAsync(transactions, reports,
             quality is null ? null : quality.Observe,
             new BacktestProgressBar(bar, truth), cancellationToken);
         bar.Finish();
@@ -77,15 +84,17 @@ internal static class BacktestCommand
         Directory.CreateDirectory(folder);
         JsonLines.WriteAll(Path.Combine(folder, "alerts.jsonl"), result.Alerts, ContractsJsonContext.Default.AtmAlert);
         JsonLines.WriteAll(Path.Combine(folder, "cards_at_risk.jsonl"), result.CardsAtRisk, ContractsJsonContext.Default.CardsAtRisk);
+        JsonLines.WriteAll(Path.Combine(folder, "held_back.jsonl"), held, ReportJsonContext.Default.HeldBack);
         Console.WriteLine($"{result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s ({result.Events / result.Elapsed.TotalSeconds:N0}/s): "
             + $"{result.Alerts.Count} alerts, {result.CardsAtRisk.Count} cards-at-risk lists, {result.Counters.SignatureMarks:N0} counterfeit-signature marks, {result.Counters.Scored:N0} scored by {scoring?.ModelVersion ?? "no model"} ({result.Counters.ModelMarks:N0} model marks), "
-            + $"{result.Counters.Scans:N0} terminal scans, {result.Counters.ExplainedAway:N0} explained away, {result.Counters.Duplicates:N0} duplicates");
+            + $"{result.Counters.Scans:N0} terminal scans, {result.Counters.ExplainedAway:N0} explained away, {result.Counters.LocalEchoes:N0} held as local echoes, "
+            + $"{result.Counters.AlertsWithdrawn:N0} withdrawn, {result.Counters.Duplicates:N0} duplicates");
         ReportRejected("transactions", result.Transactions);
         ReportRejected("fraud reports", result.Reports);
         if (result.OutOfOrder > 0)
             Console.WriteLine($"warning: {result.OutOfOrder:N0} events were older than an event before them; sort feeds by event time");
         foreach (var alert in result.Alerts)
-            Console.WriteLine($"  flag {alert.TerminalId,-14} {alert.Location?.Locality,-16} first {alert.FirstFlaggedAt:yyyy-MM-dd HH:mm}  k={alert.CompromisedCards:F1} n={alert.ExposedCards} expected={alert.Expected:F2} p={alert.PValue:E1} window {alert.WindowFrom:MM-dd}..{alert.WindowTo:MM-dd} at risk {alert.CardsAtRisk}");
+            Console.WriteLine($"  {(alert.Status == AlertStatus.Withdrawn ? "withdrawn" : "flag"),-9} {alert.TerminalId,-14} {alert.Location?.Locality,-16} first {alert.FirstFlaggedAt:yyyy-MM-dd HH:mm}  k={alert.CompromisedCards:F1} n={alert.ExposedCards} expected={alert.Expected:F2} p={alert.PValue:E1} window {alert.WindowFrom:MM-dd}..{alert.WindowTo:MM-dd} at risk {alert.CardsAtRisk}");
         if (quality is not null)
         {
             var report = quality.Score(result.Alerts, result.CardsAtRisk, result.SignatureMarkedCards);

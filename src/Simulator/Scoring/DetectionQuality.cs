@@ -38,6 +38,11 @@ public sealed class DetectionQuality(GroundTruth truth)
     /// <summary>Sees one replayed fraud report.</summary>
     public void Observe(FraudReport report) => _oracle.Observe(report);
 
+    private readonly Dictionary<string, HeldBack> _lastHeld = new(StringComparer.Ordinal);
+
+    /// <summary>Sees the engine hold back a significant terminal; the last hold of a missed skimmer says why it was missed.</summary>
+    public void Observe(HeldBack held) => _lastHeld[held.TerminalId] = held;
+
     /// <summary>Sees one replayed event, whichever it is.</summary>
     public void Observe(Engine.Replay.ReplayEvent e)
     {
@@ -106,6 +111,8 @@ public sealed class DetectionQuality(GroundTruth truth)
             BusyTerminalAlerts = flagged.Count(truth.BusyTerminals.Contains),
             PhishingNeighbourhoodAlerts = flagged.Count(phishingAtms.Contains),
             EchoAlerts = falseAlarms.Count(k => k == "echo"),
+            WithdrawnFalseAlerts = alerts.Count(a => a.Status == AlertStatus.Withdrawn && !skimmedTerminals.Contains(a.TerminalId)),
+            WithdrawnTrueAlerts = alerts.Count(a => a.Status == AlertStatus.Withdrawn && skimmedTerminals.Contains(a.TerminalId)),
             HubAlerts = falseAlarms.Count(k => k == "hub"),
             OtherFalseAlerts = falseAlarms.Count(k => k == "other"),
             MedianHoursFirstCashoutToFlag = Percentile(hours, 0.5),
@@ -173,7 +180,24 @@ public sealed class DetectionQuality(GroundTruth truth)
             OraclePreventableLossRupees = oracleFlag is { } f ? LossAfter(c => c.CapturedAt <= f ? f : null) : 0,
             EstimatedFrom = alert?.WindowFrom,
             EstimatedTo = alert?.WindowTo,
+            MissReason = alert is null ? MissReason(skimmer.TerminalId) : null,
         };
+    }
+
+    /// <summary>
+    /// Why the engine never flagged a skimmed terminal: its last hold (an echo, or explained away by terminals named by
+    /// what they truly were), or, with no hold, that no scan of it was ever significant enough.
+    /// </summary>
+    private string MissReason(string terminalId)
+    {
+        if (!_lastHeld.TryGetValue(terminalId, out var held))
+            return "never significant";
+        if (held.Reason == HoldReason.LocalEcho)
+            return "held as a local echo";
+        var skimmers = truth.Skimmers.Select(s => s.TerminalId).ToHashSet(StringComparer.Ordinal);
+        var by = held.ExplainedBy.Select(t => skimmers.Contains(t) ? "skimmer" : truth.HubTerminals.Contains(t) ? "hub" : truth.BusyTerminals.Contains(t) ? "busy" : "other")
+            .GroupBy(k => k).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+        return $"explained away by {string.Join(", ", by)}";
     }
 
     private static double? Percentile(List<double> sorted, double q) =>

@@ -66,6 +66,12 @@ public sealed record QualityReport
     /// <summary>False alarms on a neighbourhood's terminals whose evidence is mostly the victims of one compromise point (observed or not).</summary>
     public int EchoAlerts { get; init; }
 
+    /// <summary>Alerts whose newest state is withdrawn (other flagged terminals explain their cards), on terminals with no skimmer.</summary>
+    public int WithdrawnFalseAlerts { get; init; }
+
+    /// <summary>Alerts on skimmed terminals whose newest state is withdrawn: a skimmer the engine took back, the worst mistake a withdrawal can make.</summary>
+    public int WithdrawnTrueAlerts { get; init; }
+
     /// <summary>False alarms on a hub, or whose evidence comes from the victims of two or more compromise points.</summary>
     public int HubAlerts { get; init; }
 
@@ -147,4 +153,7 @@ public sealed record SkimmerOutcome
 
     /// <summary>The alert's estimated period end.</summary>
     public required DateTimeOffset? EstimatedTo { get; init; }
+
+    /// <summary>For a skimmer never flagged: why (the engine's last hold of its terminal, or "never significant").</summary>
+    public string? MissReason { get; init; }
 }
