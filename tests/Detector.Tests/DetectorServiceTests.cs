@@ -153,11 +153,17 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         var expected = await feeds.BacktestAsync();
 
         await using (var first = await InProcessDetector.StartAsync(o => Configure(o, topics)))
-        await using (var second = await InProcessDetector.StartAsync(o => Configure(o, topics)))
         {
+            // The first holds every partition for a while, then gives half to the second: a rebalance mid-stream.
+            await Wait.UntilAsync(() => first.Readiness.AssignedPartitions == 8 && first.Metrics.ConsumerLag.GetAllLabelValues().Count() == 8, Patience, "the first to hold and measure every partition", () => $"{first}");
+            await using var second = await InProcessDetector.StartAsync(o => Configure(o, topics));
             await Wait.UntilAsync(() => first.Readiness.AssignedPartitions > 0 && second.Readiness.AssignedPartitions > 0, Patience, "both to hold partitions", () => $"{first} / {second}");
             await Wait.UntilAsync(() => first.Handled + second.Handled >= feeds.Count && first.CaughtUp && second.CaughtUp, Patience, "every event applied", () => $"{first} / {second}");
             Assert.Equal(8, first.Readiness.AssignedPartitions + second.Readiness.AssignedPartitions);
+            // Each replica reports lag for the partitions it holds and no others, so the group's series add up to its lag (none, caught up).
+            await Wait.UntilAsync(() => LagSeries(first) == first.Readiness.AssignedPartitions && LagSeries(second) == second.Readiness.AssignedPartitions,
+                Patience, "lag series of held partitions only", () => $"{LagSeries(first)} / {LagSeries(second)} series");
+            Assert.Equal(0, Lag(first) + Lag(second));
         }
         var actual = Outcome.Read(kafka.BootstrapServers, topics);
 
@@ -165,6 +171,11 @@ public sealed class DetectorServiceTests(KafkaFixture kafka, RedisFixture redis)
         // later; what they find must not differ.
         Assert.Equal(TerminalsOf(expected), TerminalsOf(actual));
     }
+
+    private static int LagSeries(InProcessDetector detector) => detector.Metrics.ConsumerLag.GetAllLabelValues().Count();
+
+    private static double Lag(InProcessDetector detector) =>
+        detector.Metrics.ConsumerLag.GetAllLabelValues().Sum(labels => detector.Metrics.ConsumerLag.WithLabels(labels).Value);
 
     private static IEnumerable<string> TerminalsOf(Outcome outcome) =>
         outcome.Alerts.Values.Select(json => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("terminal_id").GetString()!).Distinct().Order();

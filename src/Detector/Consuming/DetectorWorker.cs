@@ -235,6 +235,16 @@ internal sealed partial class DetectorWorker(
         return clock.GetUtcNow().UtcDateTime;
     }
 
+    /// <summary>
+    /// Drops the lag series of partitions this replica no longer holds: their new owner reports them, and a series left
+    /// behind at its last value would be counted twice by a dashboard summing the group's lag.
+    /// </summary>
+    private void ForgetLag(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+            metrics.ConsumerLag.RemoveLabelled(partition.Topic, partition.Partition.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     private void UpdateLag(IConsumer<string, byte[]> consumer)
     {
         foreach (var partition in consumer.Assignment)
@@ -286,12 +296,14 @@ internal sealed partial class DetectorWorker(
                 order.Revoke(revoked.Select(p => p.TopicPartition));
                 coverage.AssignmentChanged();
                 readiness.AssignedPartitions = Math.Max(0, c.Assignment.Count - revoked.Count);
+                ForgetLag(revoked.Select(p => p.TopicPartition));
             })
             .SetPartitionsLostHandler((_, lost) =>
             {
                 order.Revoke(lost.Select(p => p.TopicPartition));
                 coverage.AssignmentChanged();
                 readiness.AssignedPartitions = 0;
+                ForgetLag(lost.Select(p => p.TopicPartition));
             })
             .Build();
 
