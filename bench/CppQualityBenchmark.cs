@@ -73,15 +73,15 @@ internal static class CppQualityBenchmark
         return 0;
     }
 
-    /// <summary>One world simulated, backtested with the default options and scored.</summary>
-    internal static async Task<QualityReport> RunOneAsync(SimulationOptions options)
+    /// <summary>One world simulated, backtested with the default options (or <paramref name="engine"/>) and scored.</summary>
+    internal static async Task<QualityReport> RunOneAsync(SimulationOptions options, CppOptions? engine = null)
     {
         var folder = Directory.CreateTempSubdirectory("skimguard-quality-").FullName;
         try
         {
             var truth = SimulationFiles.Write(new Simulation(options), folder);
             var quality = new DetectionQuality(truth);
-            var backtest = new Backtest(new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile)));
+            var backtest = new Backtest(engine ?? new CppOptions(), AtmRegistry.Load(Path.Combine(folder, SimulationFiles.AtmsFile)));
             backtest.HeldBack += quality.Observe;
             var result = await backtest.RunAsync(Path.Combine(folder, SimulationFiles.TransactionsFile), Path.Combine(folder, SimulationFiles.FraudReportsFile),
                     quality.Observe);

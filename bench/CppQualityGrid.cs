@@ -28,9 +28,12 @@ internal static class CppQualityGrid
         var days = Args.Int(args, "--days", 60);
         var families = Args.Text(args, "--families", string.Join(',', ScenarioPresets.Names)).Split(',');
         var rates = Args.Text(args, "--cashout", "0.05,0.10,0.30").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
-        var report = Args.Text(args, "--report", tune ? "out/cpp-grid-tuning.md" : "docs/quality/cpp-grid.md");
+        // The hub rule is off by default; its own page shows what it costs (CppOptions.ExplainByConcentration).
+        var hubRule = args.Contains("--explain-by-concentration");
+        var engine = new Engine.Cpp.CppOptions { ExplainByConcentration = hubRule };
+        var report = Args.Text(args, "--report", tune ? "out/cpp-grid-tuning.md" : hubRule ? "docs/quality/cpp-grid-hub-rule.md" : "docs/quality/cpp-grid.md");
         var firstSeed = tune ? FirstTuningSeed : FirstEvaluationSeed;
-        var command = $"dotnet run -c Release --project bench -- cpp-quality --grid{(tune ? " --tune" : "")} --seeds {seeds} --cards {cards} --days {days}"
+        var command = $"dotnet run -c Release --project bench -- cpp-quality --grid{(tune ? " --tune" : "")}{(hubRule ? " --explain-by-concentration" : "")} --seeds {seeds} --cards {cards} --days {days}"
             + (families.Length == ScenarioPresets.Names.Length ? "" : $" --families {string.Join(',', families)}")
             + (rates.SequenceEqual(DefaultCashoutRates) ? "" : $" --cashout {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))}");
 
@@ -43,27 +46,27 @@ internal static class CppQualityGrid
                 await Parallel.ForAsync(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, _) =>
                 {
                     var options = ScenarioPresets.Apply(new SimulationOptions { Cards = cards, Days = days, Skimmers = 4, Seed = (ulong)(firstSeed + i), CashoutRate = rate }, family);
-                    rows[i] = await CppQualityBenchmark.RunOneAsync(options);
+                    rows[i] = await CppQualityBenchmark.RunOneAsync(options, engine);
                 });
                 var pooled = CppQualityBenchmark.Pool([.. rows]);
                 cells.Add((family, rate, pooled));
                 Console.Error.WriteLine(Row(family, rate, pooled));
             }
 
-        var lines = Page(command, tune, seeds, firstSeed, cards, days, cells);
+        var lines = Page(command, tune, hubRule, seeds, firstSeed, cards, days, cells);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(report))!);
         await File.WriteAllLinesAsync(report, lines);
         Console.WriteLine(string.Join('\n', lines));
         return 0;
     }
 
-    private static List<string> Page(string command, bool tune, int seeds, int firstSeed, int cards, int days, List<(string Family, double Rate, QualityReport Pooled)> cells)
+    private static List<string> Page(string command, bool tune, bool hubRule, int seeds, int firstSeed, int cards, int days, List<(string Family, double Rate, QualityReport Pooled)> cells)
     {
         var lines = new List<string>
         {
-            "# CPP engine quality grid: scenario families, an oracle, and the goals",
+            hubRule ? "# CPP engine quality grid with the hub rule on (ExplainByConcentration)" : "# CPP engine quality grid: scenario families, an oracle, and the goals",
             "",
-            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with the engine's default options. Each cell pools {seeds} simulated towns "
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} with the engine's default options{(hubRule ? " and the hub rule on (docs/cpp-engine.md, step 4)" : "")}. Each cell pools {seeds} simulated towns "
                 + $"({cards:N0} cards, {days} days, 4 ATM skimmers plus what the family adds), seeds {firstSeed}-{firstSeed + seeds - 1}: "
                 + (tune ? "the **tuning** seeds." : $"the **evaluation** seeds. The engine is tuned only on seeds {FirstTuningSeed}-{FirstTuningSeed + 2} (`--tune`), never on these."),
             "",
@@ -137,7 +140,7 @@ internal static class CppQualityGrid
         {
             var cell = string.Create(CultureInfo.InvariantCulture, $"{family} at {rate:P0}");
             if (q.Precision < 0.95)
-                misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: precision {q.Precision:F2} < 0.95"));
+                misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: precision {q.Precision:F3} < 0.95"));
             var recallGoal = rate < 0.1 ? 0.90 : 0.95;
             if (q.RecallDetectable < recallGoal)
                 misses.Add(string.Create(CultureInfo.InvariantCulture,
@@ -145,7 +148,7 @@ internal static class CppQualityGrid
             if (rate >= 0.1 && q.MedianHoursFirstCashoutToFlag is { } h && q.MedianOracleHours is { } o && h > 1.2 * o)
                 misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: median time to flag {h:F0} h > 1.2 x the oracle's {o:F0} h"));
             if (q.ListedCards > 0 && q.AtRiskPrecision < 0.8)
-                misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: at-risk precision {q.AtRiskPrecision:F2} < 0.8"));
+                misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: at-risk precision {q.AtRiskPrecision:F3} < 0.8"));
             if (rate >= 0.3 && q.OraclePreventableLossRupees > 0 && q.PreventableLossRupees < 0.8 * q.OraclePreventableLossRupees)
                 misses.Add(string.Create(CultureInfo.InvariantCulture, $"- {cell}: preventable loss {q.PreventableLossRupees / q.OraclePreventableLossRupees:F2} x the oracle's < 0.8"));
         }

@@ -34,13 +34,14 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     [Fact]
     public async Task TheRealisticMixGivesTheSameAlertsHoldsAndWithdrawalsOnBothStores()
     {
-        // Echoes, a hub, trickled cash-outs, late and missing reports: every rule of the engine at work.
+        // Echoes, a hub, trickled cash-outs, late and missing reports: every rule of the engine at work, the hub rule too.
         var options = ScenarioPresets.Apply(new SimulationOptions { Cards = 5000, Days = 45, Skimmers = 3, Seed = 31, Atms = 150, CashoutRate = 0.9 }, "realistic");
         var events = SimulationRecords.Of(options);
+        var engine = new CppOptions { ExplainByConcentration = true };
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
 
-        var inProcess = await RunAsync(events, new InProcessWindowStore());
-        var inRedis = await RunAsync(events, new RedisWindowStore(connection, new RedisKeys($"req-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)));
+        var inProcess = await RunAsync(events, new InProcessWindowStore(), engine: engine);
+        var inRedis = await RunAsync(events, new RedisWindowStore(connection, new RedisKeys($"req-{Guid.NewGuid():N}"), TimeSpan.FromDays(60), TimeSpan.FromDays(7)), engine: engine);
 
         Assert.NotEmpty(inProcess.Alerts);
         Assert.NotEmpty(inProcess.Held);
@@ -73,14 +74,14 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
         Assert.Equal(inProcess.CardsAtRisk, inRedis.CardsAtRisk);
     }
 
-    private static async Task<Outputs> RunAsync(SimulationRecords events, IWindowStore store, FraudScoring? scoring = null)
+    private static async Task<Outputs> RunAsync(SimulationRecords events, IWindowStore store, FraudScoring? scoring = null, CppOptions? engine = null)
     {
         var sink = new Outputs();
-        var engine = new CompromiseEngine(store, sink, new CppOptions(), AtmRegistry.Empty, scoring);
-        engine.HeldBack += held => sink.Held.Add($"{held.TerminalId} {held.At:O} {held.Reason} {held.PValue:R} {string.Join(',', held.ExplainedBy)}");
+        var compromise = new CompromiseEngine(store, sink, engine ?? new CppOptions(), AtmRegistry.Empty, scoring);
+        compromise.HeldBack += held => sink.Held.Add($"{held.TerminalId} {held.At:O} {held.Reason} {held.PValue:R} {string.Join(',', held.ExplainedBy)}");
         foreach (var batch in events.Events.Chunk(500))
-            await engine.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
-        await engine.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
+            await compromise.ProcessBatchAsync(batch, cancellationToken: TestContext.Current.CancellationToken);
+        await compromise.FlushRescansAsync(DateTimeOffset.MaxValue, TestContext.Current.CancellationToken);
         return sink;
     }
 

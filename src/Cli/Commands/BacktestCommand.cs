@@ -30,11 +30,12 @@ internal static class BacktestCommand
         var explain = new Option<string[]>("--explain") { Description = "Transaction ids whose score to explain (top feature contributions); needs --model", AllowMultipleArgumentsPerToken = true };
         var modelThreshold = new Option<double>("--model-threshold") { Description = "A card-present score at least this marks the card as suspected compromised", DefaultValueFactory = _ => defaults.ModelSuspicionThreshold };
         var modelWeight = new Option<double>("--model-weight") { Description = "Weight of a model mark per unit of score (0 turns model marks off)", DefaultValueFactory = _ => defaults.ModelSuspicionWeight };
+        var hubRule = new Option<bool>("--explain-by-concentration") { Description = "The hub rule: only a more concentrated flagged terminal explains another's cards, and alerts so explained later are withdrawn (docs/cpp-engine.md, step 4)" };
         var signatureWeight = new Option<double>("--signature-weight") { Description = "Weight of a counterfeit-signature cash-out (0 turns early evidence off)", DefaultValueFactory = _ => defaults.CounterfeitSignatureWeight };
 
         var command = new Command("backtest", "Run the CPP engine over feed files and write the alerts it would have raised")
         {
-            transactions, reports, atms, output, truth, lookBack, alpha, minK, minRisk, maxWindow, signatureWeight, model, explain, modelThreshold, modelWeight,
+            transactions, reports, atms, output, truth, lookBack, alpha, minK, minRisk, maxWindow, signatureWeight, hubRule, model, explain, modelThreshold, modelWeight,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,6 +49,7 @@ internal static class BacktestCommand
                 CounterfeitSignatureWeight = parse.GetValue(signatureWeight),
                 ModelSuspicionThreshold = parse.GetValue(modelThreshold),
                 ModelSuspicionWeight = parse.GetValue(modelWeight),
+                ExplainByConcentration = parse.GetValue(hubRule),
             };
             var explained = (parse.GetValue(explain) ?? []).ToHashSet(StringComparer.Ordinal);
             if (explained.Count > 0 && parse.GetValue(model) is null)

@@ -65,9 +65,12 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         else
             Counters.AlertsRaised++;
         await SendCardsAtRiskAsync(alert, atRisk, now, cancellationToken);
-        // A finding that grew may now explain terminals flagged before it.
-        context ??= await EvidenceOfAsync(terminal, best, cancellationToken);
-        await WithdrawExplainedAsync(context, best, baseRate, now, today, cancellationToken);
+        if (options.ExplainByConcentration)
+        {
+            // A finding that grew may now explain terminals flagged before it.
+            context ??= await EvidenceOfAsync(terminal, best, cancellationToken);
+            await WithdrawExplainedAsync(context, best, baseRate, now, today, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -102,12 +105,15 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
 
     /// <summary>
     /// The terminals that explain this one's cards, when at least <see cref="CppOptions.ExplainedShare"/> of this window's
-    /// compromised cards (by weight) also used one of them in their look-back: flagged terminals with a higher relative
-    /// risk, and unflagged ones that scan more significant. This terminal's excess is then the echo of those clusters
+    /// compromised cards (by weight) also used one of them in their look-back. With <see cref="CppOptions.ExplainByConcentration"/>:
+    /// flagged terminals with a higher relative risk, and unflagged ones that scan more significant; without, the more
+    /// significant ones (<see cref="MoreSignificantExplainingAsync"/>). This terminal's excess is then the echo of those clusters
     /// (two skimmers in one neighbourhood echo together, so the share is over all of them). Null when they explain less.
     /// </summary>
     private async ValueTask<HashSet<string>?> ExplainingTerminalsAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
     {
+        if (!options.ExplainByConcentration)
+            return await MoreSignificantExplainingAsync(context, best, baseRate, today, cancellationToken);
         var (evidence, otherTerminalsOf, sharing, total) = context;
         // Only terminals sharing a fair part of the cards can explain them. A flagged one does when it is more concentrated,
         // whichever was flagged first: a hub flagged on two skimmers' victims combined is more significant than either
@@ -138,6 +144,31 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
                 explaining.Add(other);
         }
         return ExplainedWeight(evidence, otherTerminalsOf, explaining) >= options.ExplainedShare * total ? explaining : null;
+    }
+
+    /// <summary>
+    /// The default explaining away: terminals flagged with a p-value at most this one's, and, among the unflagged (or
+    /// weaker flagged) ones that share most, those that scan more significant now; returned when they explain at least
+    /// <see cref="CppOptions.ExplainedShare"/> of the cards, else null.
+    /// </summary>
+    private async ValueTask<HashSet<string>?> MoreSignificantExplainingAsync(EvidenceContext context, ScanResult best, BaseRates baseRate, int today, CancellationToken cancellationToken)
+    {
+        var (evidence, otherTerminalsOf, sharing, total) = context;
+        var stronger = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var other in sharing)
+        {
+            if (await store.GetAlertAsync(other, cancellationToken) is { } flagged && flagged.PValue <= best.PValue)
+                stronger.Add(other);
+        }
+        if (ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total)
+            return stronger; // the flagged terminals explain it: no need to scan more
+        foreach (var other in sharing.Where(o => !stronger.Contains(o)).Take(ExplainingCandidates))
+        {
+            var otherHistory = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
+            if (otherHistory is not null && WindowScan.Best(otherHistory, baseRate, options) is { } otherBest && otherBest.PValue < best.PValue)
+                stronger.Add(other);
+        }
+        return ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total ? stronger : null;
     }
 
     /// <summary>

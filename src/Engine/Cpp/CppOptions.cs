@@ -93,6 +93,17 @@ public sealed record CppOptions
     public double ExplainedShare { get; init; } = 0.5;
 
     /// <summary>
+    /// The hub rule (docs/cpp-engine.md, step 4), off by default. On, a flagged terminal explains another's cards only when
+    /// it is more concentrated (a higher cautious relative risk), whichever was flagged first, and an alert whose cards
+    /// later-flagged, more concentrated terminals explain is withdrawn: a mall's shop flagged first on two skimmers'
+    /// victims then holds neither back. Off, the more significant terminal explains, and such a shop holds both skimmers
+    /// back for good. It is off because on the evaluation seeds it doubled the false alarms (8 to 16 over 135 worlds)
+    /// for one skimmer more found (docs/quality/cpp-grid-hub-rule.md): small shops flagged hours after a skimmer flagged on
+    /// its first few cards, which is not yet more concentrated than their four.
+    /// </summary>
+    public bool ExplainByConcentration { get; init; }
+
+    /// <summary>
     /// Standing out locally: before a terminal is first flagged, its rate of compromised visitors over the window must be
     /// at least this many times the median rate, over the same days, of the other terminals its compromised cards used
     /// (each shared by at least a tenth of them). A skimmed terminal's rate is tens of times its victims' other
