@@ -125,8 +125,7 @@ internal static class DemoCommand
         var flags = PrintFlagsAsync(alerts, stop.Token);
         var pushed = await PushAsync(town, ingestPort, speed, options, stop.Token);
         await WaitForDetectorAsync(detector, pushed, stop.Token);
-        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken); // the last alerts reach the dashboard's store
-        var flagged = await alerts.Services.GetRequiredService<AlertStore>().ListAsync(new AlertFilter(Limit: 10_000), cancellationToken);
+        var flagged = await WaitForAlertsAsync(detector, alerts, cancellationToken);
         Compare(truth, flagged);
 
         if (!exitWhenDone)
@@ -174,6 +173,22 @@ internal static class DemoCommand
         var deadline = DateTime.UtcNow.AddMinutes(10);
         while ((Handled() < events || metrics.CaughtUp.Value < 1) && DateTime.UtcNow < deadline)
             await Task.Delay(200, cancellationToken);
+    }
+
+    /// <summary>
+    /// The centre's alerts once every alert the detector raised has reached its store (a fixed pause was not enough on a
+    /// loaded machine), or after a minute.
+    /// </summary>
+    private static async Task<List<AlertSummary>> WaitForAlertsAsync(WebApplication detector, WebApplication alerts, CancellationToken cancellationToken)
+    {
+        var raised = detector.Services.GetRequiredService<DetectorMetrics>().Alerts.WithLabels("raised").Value;
+        var store = alerts.Services.GetRequiredService<AlertStore>();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        List<AlertSummary> flagged;
+        while ((flagged = await store.ListAsync(new AlertFilter(Limit: 10_000), cancellationToken)).Count < raised && DateTime.UtcNow < deadline)
+            await Task.Delay(200, cancellationToken);
+        await Task.Delay(200, cancellationToken); // the live event of the last one is printed
+        return flagged;
     }
 
     private static async Task PrintFlagsAsync(WebApplication alerts, CancellationToken cancellationToken)
