@@ -17,7 +17,7 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- simulator [--cards N] [--days N] [--out DIR]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality [--seeds N] [--cards N] [--days N]");
-    Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality --grid [--tune] [--seeds N] [--cards N] [--days N] [--families a,b] [--cashout 0.05,0.1,0.3] [--report FILE]");
+    Console.Error.WriteLine("       dotnet run -c Release --project bench -- cpp-quality --grid [--tune] [--explain-by-concentration] [--seeds N] [--cards N] [--days N] [--families a,b] [--cashout 0.05,0.1,0.3] [--report FILE]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- backtest --folder DIR");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector [--cards N] [--days N] [--batch N] [--fetch-wait-ms N] [--model FILE]");
     Console.Error.WriteLine("       dotnet run -c Release --project bench -- detector --latency-sweep [--stores redis,memory] [--rates 3000,8000,12000] [--fetch-wait-ms N] [--batch-wait-ms N]");

@@ -32,7 +32,7 @@ public sealed class StoreEquivalenceTests(RedisFixture redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task TheRealisticMixGivesTheSameAlertsHoldsAndWithdrawalsOnBothStores()
+    public async Task TheRealisticMixWithTheHubRuleGivesTheSameAlertsAndHoldsOnBothStores()
     {
         // Echoes, a hub, trickled cash-outs, late and missing reports: every rule of the engine at work, the hub rule too.
         var options = ScenarioPresets.Apply(new SimulationOptions { Cards = 5000, Days = 45, Skimmers = 3, Seed = 31, Atms = 150, CashoutRate = 0.9 }, "realistic");
