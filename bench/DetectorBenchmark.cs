@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SkimGuard.Contracts;
 using SkimGuard.Contracts.Json;
 using SkimGuard.Detector;
-using SkimGuard.Detector.Kafka;
+using SkimGuard.Kafka.Mock;
 using SkimGuard.Detector.Observability;
 using SkimGuard.Detector.Redis;
 using SkimGuard.Engine.Cpp;

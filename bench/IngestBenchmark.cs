@@ -7,7 +7,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using SkimGuard.Contracts;
 using SkimGuard.Contracts.Json;
-using SkimGuard.Detector.Kafka;
+using SkimGuard.Kafka.Mock;
 using SkimGuard.Ingest;
 using SkimGuard.Ingest.Api;
 using SkimGuard.Ingest.Observability;

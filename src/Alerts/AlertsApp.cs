@@ -1,4 +1,5 @@
 using Prometheus;
+using SkimGuard.Kafka;
 using SkimGuard.Alerts.Api;
 using SkimGuard.Alerts.Consuming;
 using SkimGuard.Alerts.Security;
@@ -13,13 +14,17 @@ namespace SkimGuard.Alerts;
 /// </summary>
 public static class AlertsApp
 {
-    /// <summary>Builds the service; throws <see cref="InvalidSettingsException"/> naming every bad setting.</summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<AlertsOptions>? configure = null)
+    /// <summary>
+    /// Builds the service; throws <see cref="InvalidSettingsException"/> naming every bad setting. <paramref name="logging"/>
+    /// lets a test add a log sink (to prove no card number reaches a log line).
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<AlertsOptions>? configure = null, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot") });
+        logging?.Invoke(builder.Logging);
         var options = builder.Configuration.GetSection("Alerts").Get<AlertsOptions>() ?? new AlertsOptions();
         configure?.Invoke(options);
-        if (options.Problems() is { Count: > 0 } problems)
+        if ((List<string>)[.. options.Problems(), .. KafkaClientSettings.From(builder.Configuration).Problems()] is { Count: > 0 } problems)
             throw new InvalidSettingsException(problems);
 
         var store = new AlertStore(new Database(options.Database, options.ConnectionString), TimeProvider.System);
@@ -33,6 +38,7 @@ public static class AlertsApp
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddKafkaClients(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(users);

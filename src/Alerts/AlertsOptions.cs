@@ -20,6 +20,9 @@ public sealed class AlertsOptions
     /// <summary>The detector's cards at risk, per bank.</summary>
     public string CardsAtRiskTopic { get; set; } = Topics.CardsAtRisk;
 
+    /// <summary>Where a message on those topics that is not a valid contract goes, with the reason.</summary>
+    public string RejectedTopic { get; set; } = Topics.Rejected;
+
     /// <summary>Whether to consume the topics (off for a service that only serves a database another replica fills).</summary>
     public bool Consume { get; set; } = true;
 

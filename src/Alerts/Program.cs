@@ -6,7 +6,7 @@ using SkimGuard.Alerts;
 try
 {
     await (await AlertsApp.BuildAsync(args)).RunAsync();
-    return 0;
+    return Environment.ExitCode; // 0, or KafkaClients.FatalExitCode after a fatal Kafka error stopped the service
 }
 catch (InvalidSettingsException e)
 {

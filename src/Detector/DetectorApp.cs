@@ -4,6 +4,7 @@ using SkimGuard.Contracts.Registry;
 using SkimGuard.Contracts;
 using SkimGuard.Detector.Consuming;
 using SkimGuard.Detector.Observability;
+using SkimGuard.Kafka;
 
 namespace SkimGuard.Detector;
 
@@ -16,18 +17,21 @@ public static class DetectorApp
 {
     /// <summary>
     /// Builds the service from the command line and configuration ("Detector" section, environment Detector__*).
-    /// <paramref name="configure"/> lets a test or the demo set options in code. Throws
+    /// <paramref name="configure"/> lets a test or the demo set options in code; <paramref name="logging"/> lets a test
+    /// add a log sink (to prove no card number reaches a log line). Throws
     /// <see cref="InvalidSettingsException"/> naming every bad setting.
     /// </summary>
-    public static WebApplication Build(string[] args, Action<DetectorOptions>? configure = null)
+    public static WebApplication Build(string[] args, Action<DetectorOptions>? configure = null, Action<ILoggingBuilder>? logging = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        logging?.Invoke(builder.Logging);
         var options = builder.Configuration.GetSection("Detector").Get<DetectorOptions>() ?? new DetectorOptions();
         configure?.Invoke(options);
-        if (options.Problems() is { Count: > 0 } problems)
+        if ((List<string>)[.. options.Problems(), .. KafkaClientSettings.From(builder.Configuration).Problems()] is { Count: > 0 } problems)
             throw new InvalidSettingsException(problems);
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddKafkaClients(builder.Configuration);
         builder.Services.AddSingleton(options.AtmRegistryPath is { } path ? AtmRegistry.Load(path) : AtmRegistry.Empty);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DetectorMetrics>();

@@ -8,6 +8,7 @@ using SkimGuard.Ingest.Api;
 using SkimGuard.Ingest.Kafka;
 using SkimGuard.Ingest.Observability;
 using SkimGuard.Ingest.Records;
+using SkimGuard.Kafka;
 
 namespace SkimGuard.Ingest;
 
@@ -27,10 +28,11 @@ public static class IngestApp
         logging?.Invoke(builder.Logging);
         var options = builder.Configuration.GetSection("Ingest").Get<IngestOptions>() ?? new IngestOptions();
         configure?.Invoke(options);
-        if (options.Problems() is { Count: > 0 } problems)
+        if ((List<string>)[.. options.Problems(), .. KafkaClientSettings.From(builder.Configuration).Problems()] is { Count: > 0 } problems)
             throw new InvalidSettingsException(problems);
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddKafkaClients(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IngestMetrics>();
         builder.Services.AddSingleton<ApiKeys>();
@@ -70,13 +72,13 @@ public static class IngestApp
     }
 
     /// <summary>Ready when the Kafka cluster answers a metadata request.</summary>
-    private sealed class KafkaReachable(IngestOptions options) : IHealthCheck
+    private sealed class KafkaReachable(IngestOptions options, KafkaClients kafka) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
-                using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = options.BootstrapServers }).Build();
+                using var admin = kafka.Admin(options.BootstrapServers, "ingest");
                 var metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
                 return Task.FromResult(metadata.Brokers.Count > 0 ? HealthCheckResult.Healthy($"{metadata.Brokers.Count} brokers") : HealthCheckResult.Unhealthy("no brokers"));
             }

@@ -2,88 +2,102 @@ using System.Text.Json;
 using Confluent.Kafka;
 using SkimGuard.Alerts.Store;
 using SkimGuard.Contracts.Json;
+using SkimGuard.Contracts.Validation;
+using SkimGuard.Kafka;
 
 namespace SkimGuard.Alerts.Consuming;
 
 /// <summary>
-/// Reads the detector's alert states and cards at risk into the store. An offset is stored only after its message is
-/// in the database, and applying a message twice changes nothing, so a restart or a replay from the start is harmless.
+/// Reads the detector's alert states and cards at risk into the store, on the shared consume loop. A batch's offsets
+/// are stored only after its messages are in the database, and applying a message twice changes nothing, so a restart,
+/// a retry after the database failed, or a replay from the start is harmless. A message that is not a valid contract
+/// goes to the rejected topic with its reason, and the feed goes on.
 /// </summary>
-public sealed partial class AlertFeedConsumer(AlertsOptions options, AlertStore store, AlertEvents events, ILogger<AlertFeedConsumer> logger) : BackgroundService
+public sealed partial class AlertFeedConsumer(AlertsOptions options, KafkaClients kafka, AlertStore store, AlertEvents events, ILogger<AlertFeedConsumer> logger)
+    : KafkaConsumerLoop(kafka)
 {
-    /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    private static readonly Prometheus.Gauge Lag = Prometheus.Metrics.CreateGauge("skimguard_alerts_consumer_lag",
+        "Alert and cards-at-risk messages not yet committed, by topic and partition held here.", "topic", "partition");
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    private IProducer<string, byte[]>? _producer;
+    private RejectedMessages? _rejected;
+    private readonly List<ConsumeResult<string, byte[]>> _applying = [];
+
+    /// <inheritdoc />
+    protected override ConsumerConfig ConsumerConfig => Kafka.Settings.Consumer(options.BootstrapServers, options.GroupId, "alerts", config =>
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            GroupId = options.GroupId,
-            EnableAutoCommit = true,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            AllowAutoCreateTopics = true,
-            FetchWaitMaxMs = 50,
-            // Not librdkafka's 1 s pause in fetching once its local queue fills (a replay of a long history).
-            FetchQueueBackoffMs = 10,
-            TopicMetadataRefreshIntervalMs = 10_000,
-            SessionTimeoutMs = 10_000,
-        }).SetLogHandler((_, log) =>
-        {
-            if (log.Level <= SyslogLevel.Warning)
-                LogKafka(log.Message);
-        }).Build();
-        consumer.Subscribe([options.AlertsTopic, options.CardsAtRiskTopic]);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                ConsumeResult<string, byte[]>? message;
-                try
-                {
-                    message = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                }
-                catch (ConsumeException e)
-                {
-                    LogKafka(e.Error.Reason);
-                    continue;
-                }
-                if (message is null)
-                    continue;
-                await ApplyWithRetryAsync(message, stoppingToken);
-                consumer.StoreOffset(message);
-            }
-        }
-        finally
-        {
-            consumer.Close();
-        }
+        config.FetchWaitMaxMs = 50;
+        config.SessionTimeoutMs = 10_000;
+    });
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> Topics => [options.AlertsTopic, options.CardsAtRiskTopic];
+
+    /// <inheritdoc />
+    protected override int BatchSize => 500;
+
+    /// <inheritdoc />
+    protected override TimeSpan FirstWait => TimeSpan.FromMilliseconds(200);
+
+    /// <inheritdoc />
+    protected override Prometheus.Gauge LagGauge => Lag;
+
+    /// <inheritdoc />
+    protected override Task StartingAsync(CancellationToken stoppingToken)
+    {
+        _producer = Kafka.Producer(Kafka.Settings.Producer(options.BootstrapServers, "alerts"));
+        _rejected = new RejectedMessages(_producer, options.RejectedTopic, 1_000_000);
+        return Task.CompletedTask;
     }
 
-    private async Task ApplyWithRetryAsync(ConsumeResult<string, byte[]> message, CancellationToken stoppingToken)
+    /// <summary>Applies each message in turn; a database failure throws (the loop reads the batch again after a pause).</summary>
+    protected override async Task HandleBatchAsync(IConsumer<string, byte[]> consumer, IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
     {
-        for (var attempt = 1; ; attempt++)
+        _applying.Clear();
+        _applying.AddRange(batch);
+        foreach (var message in batch)
         {
             try
             {
                 await ApplyAsync(message, stoppingToken);
-                return;
             }
-            catch (Exception e) when (e is System.Data.Common.DbException && !stoppingToken.IsCancellationRequested)
-            {
-                LogDatabase(e.Message, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, attempt))), stoppingToken);
-            }
-            catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
+            catch (Exception e) when (e is not (System.Data.Common.DbException or OperationCanceledException or OutOfMemoryException))
             {
                 // Only the type: a message that is not a valid contract could be quoted in the exception's text. Nothing
                 // better will come of reading it again, and stopping here would stop the centre's feed for every alert.
                 LogUnreadable(message.Topic, message.Partition.Value, message.Offset.Value, e.GetType().Name);
-                return;
+                _rejected!.Reject(message, [new ValidationProblem("message", "object", ProblemCodes.InvalidJson, $"not a valid {(message.Topic == options.AlertsTopic ? "atm-alert" : "cards-at-risk")}.v1 message ({e.GetType().Name})")]);
             }
         }
+        await _rejected!.FlushAsync(stoppingToken);
+        foreach (var last in batch.GroupBy(m => m.TopicPartition).Select(g => g.MaxBy(m => m.Offset.Value)!))
+            consumer.StoreOffset(new TopicPartitionOffset(last.TopicPartition, last.Offset + 1));
+        _applying.Clear();
+    }
+
+    /// <summary>Back to the first message of the batch that failed, in each partition: what was applied is applied again, to no effect.</summary>
+    protected override Task RecoverAsync(IConsumer<string, byte[]> consumer, Exception failure, CancellationToken stoppingToken)
+    {
+        foreach (var first in _applying.GroupBy(m => m.TopicPartition).Select(g => g.MinBy(m => m.Offset.Value)!))
+        {
+            try
+            {
+                consumer.Seek(first.TopicPartitionOffset);
+            }
+            catch (KafkaException)
+            {
+                // taken away by a rebalance meanwhile: its new owner reads on from the committed offset
+            }
+        }
+        _applying.Clear();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _producer?.Dispose();
+        base.Dispose();
     }
 
     private async Task ApplyAsync(ConsumeResult<string, byte[]> message, CancellationToken cancellationToken)
@@ -103,14 +117,8 @@ public sealed partial class AlertFeedConsumer(AlertsOptions options, AlertStore 
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Kafka: {Reason}")]
-    private partial void LogKafka(string reason);
-
-    [LoggerMessage(LogLevel.Error, "Unreadable message {Topic}[{Partition}]@{Offset} skipped: {Reason}")]
+    [LoggerMessage(LogLevel.Error, "Unreadable message {Topic}[{Partition}]@{Offset} sent to the rejected topic: {Reason}")]
     private partial void LogUnreadable(string topic, int partition, long offset, string reason);
-
-    [LoggerMessage(LogLevel.Warning, "Database unavailable ({Reason}), attempt {Attempt}; retrying")]
-    private partial void LogDatabase(string reason, int attempt);
 }
 
 /// <summary>Something happened to an alert: for the dashboard's live updates (server-sent events) and, next, webhooks.</summary>

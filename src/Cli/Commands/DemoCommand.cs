@@ -8,7 +8,7 @@ using SkimGuard.Alerts.Consuming;
 using SkimGuard.Alerts.Store;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.Detector;
-using SkimGuard.Detector.Kafka;
+using SkimGuard.Kafka.Mock;
 using SkimGuard.Detector.Observability;
 using SkimGuard.Ingest;
 using SkimGuard.Ingest.Api;

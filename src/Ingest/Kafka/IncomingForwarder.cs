@@ -5,111 +5,91 @@ using SkimGuard.Contracts.Cards;
 using SkimGuard.Contracts.Validation;
 using SkimGuard.Ingest.Observability;
 using SkimGuard.Ingest.Records;
+using SkimGuard.Kafka;
 
 namespace SkimGuard.Ingest.Kafka;
 
 /// <summary>
-/// The Kafka path for banks that produce directly: each message on the incoming topic, from the bank its header names
-/// (bound to the producer's credentials by the deployment), is validated by the same code as the HTTP path and forwarded,
-/// or sent to the rejected topic with the reason and its original bytes (card numbers masked). Offsets are stored only
-/// once a batch's forwards and rejections are acknowledged.
+/// The Kafka path for banks that produce directly, on the shared consume loop: each message on the incoming topic, from
+/// the bank its header names (bound to the producer's credentials by the deployment), is validated by the same code as
+/// the HTTP path and forwarded, or sent to the rejected topic with the reason and its original bytes (card numbers
+/// masked). Offsets are stored only once a batch's forwards and rejections are acknowledged.
 /// </summary>
-public sealed partial class IncomingForwarder(IngestOptions options, FeedIntake intake, RecordProducer producer, Deduplicator duplicates,
-    FeedStatus status, IngestMetrics metrics, ILogger<IncomingForwarder> logger) : BackgroundService
+public sealed partial class IncomingForwarder(IngestOptions options, KafkaClients kafka, FeedIntake intake, RecordProducer producer, Deduplicator duplicates,
+    FeedStatus status, IngestMetrics metrics) : KafkaConsumerLoop(kafka)
 {
-    private const int BatchSize = 5000;
+    // One batch's deliveries overlap the reading and validating of the next: Kafka's acknowledgements are awaited a batch
+    // late, not before every read (docs/benchmarks/ingest.md).
+    private ForwardedBatch? _inFlight;
+    // Batches whose sends were started and not yet counted: read again if a batch fails.
+    private readonly List<ForwardedBatch> _unfinished = [];
 
     /// <inheritdoc />
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
-
-    private async Task RunAsync(CancellationToken stoppingToken)
+    protected override ConsumerConfig ConsumerConfig => Kafka.Settings.Consumer(options.BootstrapServers, options.IncomingGroupId, "ingest", config =>
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            GroupId = options.IncomingGroupId,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-            EnableAutoCommit = true,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            AllowAutoCreateTopics = true,
-            FetchWaitMaxMs = 5,
-            TopicMetadataRefreshIntervalMs = 10_000,
-            QueuedMinMessages = BatchSize * 2,
-            // Not librdkafka's 1 s pause in fetching after the queue above fills (docs/benchmarks/ingest.md).
-            FetchQueueBackoffMs = 10,
-        }).SetLogHandler((_, log) =>
-        {
-            if (log.Level <= SyslogLevel.Warning)
-                LogKafka(log.Message);
-        }).Build();
-        consumer.Subscribe(options.IncomingTopic);
-        // One batch's deliveries overlap the reading and validating of the next: Kafka's acknowledgements are awaited
-        // a batch late, not before every read (docs/benchmarks/ingest.md).
-        ForwardedBatch? inFlight = null;
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var read = ReadBatch(consumer);
-                var forwarding = read.Count == 0 ? null : Forward(read);
-                if (inFlight is not null && !await CompleteAsync(consumer, inFlight, forwarding, stoppingToken))
-                    forwarding = null; // both given back and to be read again
-                inFlight = forwarding;
-            }
-        }
-        finally
-        {
-            if (inFlight is not null)
-                await CompleteAsync(consumer, inFlight, null, CancellationToken.None);
-            consumer.Close();
-        }
-    }
+        config.FetchWaitMaxMs = 5;
+        config.QueuedMinMessages = BatchSize * 2;
+    });
 
-    private List<ConsumeResult<string, byte[]>> ReadBatch(IConsumer<string, byte[]> consumer)
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> Topics => [options.IncomingTopic];
+
+    /// <inheritdoc />
+    protected override int BatchSize => 5000;
+
+    /// <inheritdoc />
+    protected override Prometheus.Gauge LagGauge => metrics.ConsumerLag;
+
+    /// <inheritdoc />
+    protected override async Task HandleBatchAsync(IConsumer<string, byte[]> consumer, IReadOnlyList<ConsumeResult<string, byte[]>> batch, CancellationToken stoppingToken)
     {
-        var batch = new List<ConsumeResult<string, byte[]>>(BatchSize);
-        try
-        {
-            for (var wait = TimeSpan.FromMilliseconds(100); batch.Count < BatchSize && consumer.Consume(wait) is { } message; wait = TimeSpan.Zero)
-                batch.Add(message);
-        }
-        catch (ConsumeException e)
-        {
-            LogKafka(e.Error.Reason);
-        }
-        return batch;
+        var forwarding = batch.Count == 0 ? null : Forward([.. batch]);
+        if (forwarding is not null)
+            _unfinished.Add(forwarding);
+        if (_inFlight is not null)
+            await CompleteAsync(consumer, _inFlight);
+        _inFlight = forwarding;
     }
 
     /// <summary>
-    /// Waits for a batch's deliveries, then counts it and stores its offsets. If any failed, nothing of it is counted, its
-    /// duplicate claims and those of the batch read after it are given back, and both are read again after a pause:
-    /// forwards that did reach Kafka are sent again, and the detector applies each record once. False when it failed.
+    /// A batch's deliveries failed: nothing unfinished is counted, its duplicate claims are given back, and it is read
+    /// again after the pause. Forwards that did reach Kafka are sent again, and the detector applies each record once.
     /// </summary>
-    private async Task<bool> CompleteAsync(IConsumer<string, byte[]> consumer, ForwardedBatch batch, ForwardedBatch? next, CancellationToken stoppingToken)
+    protected override async Task RecoverAsync(IConsumer<string, byte[]> consumer, Exception failure, CancellationToken stoppingToken)
     {
+        foreach (var batch in _unfinished)
+        {
+            await Task.WhenAll(batch.Deliveries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // read again whatever its outcome
+            batch.GiveBackClaims(duplicates);
+        }
+        foreach (var first in _unfinished.SelectMany(b => b.Messages).GroupBy(m => m.TopicPartition).Select(g => g.MinBy(m => m.Offset.Value)!))
+            ForOwnedPartition(() => consumer.Seek(first.TopicPartitionOffset));
+        _unfinished.Clear();
+        _inFlight = null;
+    }
+
+    /// <summary>The batch in flight is counted and its offsets stored if its deliveries succeed; else it is read again after a restart.</summary>
+    protected override async Task StoppingAsync(IConsumer<string, byte[]> consumer)
+    {
+        if (_inFlight is null)
+            return;
         try
         {
-            await Task.WhenAll(batch.Deliveries);
+            await CompleteAsync(consumer, _inFlight);
         }
-        catch (KafkaException e)
+        catch (KafkaException)
         {
-            LogForwardFailed(e.Message);
-            if (next is not null)
-                await Task.WhenAll(next.Deliveries).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // it is read again whatever its outcome
-            batch.GiveBackClaims(duplicates);
-            next?.GiveBackClaims(duplicates);
-            List<ConsumeResult<string, byte[]>> again = next is null ? batch.Messages : [.. batch.Messages, .. next.Messages];
-            foreach (var first in again.GroupBy(m => m.TopicPartition).Select(g => g.MinBy(m => m.Offset.Value)!))
-                ForOwnedPartition(() => consumer.Seek(first.TopicPartitionOffset));
-            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            return false;
         }
+    }
+
+    /// <summary>Waits for a batch's deliveries (throwing if any failed), then counts it and stores its offsets.</summary>
+    private async Task CompleteAsync(IConsumer<string, byte[]> consumer, ForwardedBatch batch)
+    {
+        await Task.WhenAll(batch.Deliveries);
+        _unfinished.Remove(batch);
         batch.Count(metrics, status);
         foreach (var last in batch.Messages.GroupBy(m => m.TopicPartition).Select(g => g.MaxBy(m => m.Offset.Value)!))
             ForOwnedPartition(() => consumer.StoreOffset(new TopicPartitionOffset(last.TopicPartition, last.Offset + 1)));
-        return true;
     }
 
     /// <summary>
@@ -223,10 +203,4 @@ public sealed partial class IncomingForwarder(IngestOptions options, FeedIntake 
 
     private static string? Header(ConsumeResult<string, byte[]> message, string name) =>
         message.Message.Headers?.TryGetLastBytes(name, out var bytes) == true ? Encoding.UTF8.GetString(bytes) : null;
-
-    [LoggerMessage(LogLevel.Warning, "Kafka path: {Reason}")]
-    private partial void LogKafka(string reason);
-
-    [LoggerMessage(LogLevel.Error, "Kafka path: forwarding failed ({Reason}); reading the batch again")]
-    private partial void LogForwardFailed(string reason);
 }

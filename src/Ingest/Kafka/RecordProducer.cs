@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using SkimGuard.Kafka;
 
 namespace SkimGuard.Ingest.Kafka;
 
@@ -10,24 +11,16 @@ public sealed class RecordProducer : IDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
 
-    public RecordProducer(IngestOptions options, ILogger<RecordProducer> logger)
+    public RecordProducer(IngestOptions options, KafkaClients kafka)
     {
-        _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        _producer = kafka.Producer(kafka.Settings.Producer(options.BootstrapServers, "ingest", config =>
         {
-            BootstrapServers = options.BootstrapServers,
-            ClientId = $"skimguard-ingest-{Environment.MachineName}",
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            LingerMs = 2,
-            CompressionType = CompressionType.Lz4,
-            MessageTimeoutMs = options.DeliveryTimeoutMs,
+            config.LingerMs = 2;
+            config.CompressionType = CompressionType.Lz4;
+            config.MessageTimeoutMs = options.DeliveryTimeoutMs;
             // A rejected record carries its original bytes; allow a large one.
-            MessageMaxBytes = 8 * 1024 * 1024,
-        }).SetLogHandler((_, log) =>
-        {
-            if (log.Level <= SyslogLevel.Warning)
-                logger.LogWarning("librdkafka: {Message}", log.Message);
-        }).Build();
+            config.MessageMaxBytes = 8 * 1024 * 1024;
+        }));
     }
 
     /// <summary>The underlying producer, for the Kafka path's forwarding.</summary>

@@ -16,6 +16,7 @@ public sealed class IngestMetrics
         DeliverySeconds = factory.CreateHistogram("skimguard_ingest_kafka_delivery_seconds", "Time for Kafka to acknowledge a request's records.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 1.5, 24) });
         Refused = factory.CreateCounter("skimguard_ingest_refused_requests_total", "Requests refused whole, by status code (401, 413, 415, 429, 503).", "status");
+        ConsumerLag = factory.CreateGauge("skimguard_ingest_consumer_lag", "The Kafka path's messages not yet committed, by topic and partition held here.", "topic", "partition");
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
@@ -25,4 +26,5 @@ public sealed class IngestMetrics
     public Histogram RequestSeconds { get; }
     public Histogram DeliverySeconds { get; }
     public Counter Refused { get; }
+    public Gauge ConsumerLag { get; }
 }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 
-namespace SkimGuard.Detector.Kafka;
+namespace SkimGuard.Kafka.Mock;
 
 /// <summary>
 /// librdkafka's built-in mock cluster: a real Kafka protocol server on loopback TCP, created in-process by a client
@@ -80,17 +80,22 @@ public sealed partial class MockKafkaCluster : IDisposable
 
     /// <summary>
     /// Makes the broker answer the next <paramref name="count"/> Produce requests with <paramref name="error"/>: a
-    /// partial outage for the tests (rd_kafka_mock_push_request_errors_array). A retriable error has producers retry
-    /// until their message timeout.
+    /// partial outage for the tests. A retriable error has producers retry until their message timeout.
     /// </summary>
-    public void FailNextProduceRequests(int count, ErrorCode error)
+    public void FailNextProduceRequests(int count, ErrorCode error) => FailNextRequests(KafkaApi.Produce, count, error);
+
+    /// <summary>
+    /// Makes the broker answer the next <paramref name="count"/> requests of <paramref name="api"/> with
+    /// <paramref name="error"/> (rd_kafka_mock_push_request_errors_array). FencedInstanceId on Heartbeat is a fatal error
+    /// for a static group member (one with group.instance.id): how the tests make a service's consumer fail for good.
+    /// </summary>
+    public void FailNextRequests(KafkaApi api, int count, ErrorCode error)
     {
-        const short produceApiKey = 0;
         var cluster = NativeMock.rd_kafka_handle_mock_cluster(LibrdkafkaHandle());
         if (cluster == IntPtr.Zero)
             throw new InvalidOperationException("this client holds no mock cluster");
         var errors = Enumerable.Repeat((int)error, count).ToArray();
-        NativeMock.rd_kafka_mock_push_request_errors_array(cluster, produceApiKey, (nuint)count, errors);
+        NativeMock.rd_kafka_mock_push_request_errors_array(cluster, (short)api, (nuint)count, errors);
     }
 
     /// <summary>The rd_kafka_t* behind the owning client (Confluent.Kafka keeps it in an internal SafeHandle).</summary>
@@ -150,4 +155,14 @@ public sealed partial class MockKafkaCluster : IDisposable
 
     /// <summary>Stops the cluster (its topics are gone).</summary>
     public void Dispose() => _owner.Dispose();
+}
+
+/// <summary>The Kafka protocol requests whose answers <see cref="MockKafkaCluster.FailNextRequests"/> can replace (their API keys).</summary>
+public enum KafkaApi : short
+{
+    /// <summary>A producer's batch of messages.</summary>
+    Produce = 0,
+
+    /// <summary>A group member's heartbeat to its coordinator.</summary>
+    Heartbeat = 12,
 }

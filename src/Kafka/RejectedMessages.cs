@@ -4,14 +4,14 @@ using SkimGuard.Contracts;
 using SkimGuard.Contracts.Cards;
 using SkimGuard.Contracts.Validation;
 
-namespace SkimGuard.Detector.Kafka;
+namespace SkimGuard.Kafka;
 
 /// <summary>
 /// Sends a message that cannot be used to the rejected topic: the original bytes (any card number in them masked;
 /// only the start of one too large to forward) with the reasons and the source in headers. Deliveries are awaited before the source offset is stored, so a
 /// rejected message is never lost either.
 /// </summary>
-internal sealed class RejectedMessages(IProducer<string, byte[]> producer, string rejectedTopic, int maxKeptBytes)
+public sealed class RejectedMessages(IProducer<string, byte[]> producer, string rejectedTopic, int maxKeptBytes)
 {
     private readonly List<Task> _deliveries = [];
 
