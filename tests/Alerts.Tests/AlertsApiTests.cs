@@ -52,6 +52,57 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         Assert.Single((await JsonAsync(admin, "/api/alerts?min_score=8.5")).EnumerateArray());
     }
 
+    [Fact]
+    public async Task AMessageThatIsNotAContractGoesToTheRejectedTopicWithItsReasonAndTheFeedGoesOn()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var admin = await host.AdminAsync();
+        var good = Feed.Alert("ATM-MB-0007");
+        using (var producer = new Confluent.Kafka.ProducerBuilder<string, byte[]>(new Confluent.Kafka.ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            // One partition, so that the good alert comes after the bad messages: the feed must get past them.
+            foreach (var bad in new[] { "not json", "{\"alert_id\": 7}", "{\"terminal_id\":\"kp-\\ud800\"}" })
+                await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(host.Topics.Alerts, 0),
+                    new Confluent.Kafka.Message<string, byte[]> { Key = "x", Value = System.Text.Encoding.UTF8.GetBytes(bad) }, TestContext.Current.CancellationToken);
+            await producer.ProduceAsync(new Confluent.Kafka.TopicPartition(host.Topics.Alerts, 0), new Confluent.Kafka.Message<string, byte[]>
+            {
+                Key = good.TerminalId, Value = JsonSerializer.SerializeToUtf8Bytes(good, SkimGuard.Contracts.Json.ContractsJsonContext.Default.AtmAlert),
+            }, TestContext.Current.CancellationToken);
+        }
+
+        await WaitForAlertsAsync(admin, 1);
+        List<Confluent.Kafka.ConsumeResult<string, byte[]>> rejected = [];
+        await Feed.WaitUntilAsync(() => Task.FromResult((rejected = ReadAll(host.Topics.Rejected)).Count >= 3), "three rejections");
+
+        Assert.Equal(3, rejected.Count);
+        Assert.All(rejected, r =>
+        {
+            Assert.Equal("invalid_json", System.Text.Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(RejectedHeaders.Codes)));
+            Assert.StartsWith($"{host.Topics.Alerts}/0/", System.Text.Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(RejectedHeaders.Source)), StringComparison.Ordinal);
+        });
+        Assert.Equal(good.TerminalId, (await JsonAsync(admin, "/api/alerts"))[0].GetProperty("terminal_id").GetString());
+    }
+
+    private List<Confluent.Kafka.ConsumeResult<string, byte[]>> ReadAll(string topic)
+    {
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = kafka.BootstrapServers, GroupId = Guid.NewGuid().ToString("N"), AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest, EnablePartitionEof = true,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, 4).Select(p => new Confluent.Kafka.TopicPartitionOffset(topic, p, Confluent.Kafka.Offset.Beginning)));
+        var messages = new List<Confluent.Kafka.ConsumeResult<string, byte[]>>();
+        var ended = 0;
+        while (ended < 4 && consumer.Consume(TimeSpan.FromSeconds(2)) is { } result)
+        {
+            if (result.IsPartitionEOF)
+                ended++;
+            else
+                messages.Add(result);
+        }
+        return messages;
+    }
+
     [Theory]
     [MemberData(nameof(Databases))]
     public async Task AnOfficerTakesAnAlertThroughItsLifeAndNewEvidenceReopensAFalseAlarm(string database)

@@ -50,6 +50,7 @@ internal sealed class AlertsHost : IAsyncDisposable
             o.GroupId = groupId ?? topics.Prefix + Guid.NewGuid().ToString("N")[..6];
             o.AlertsTopic = topics.Alerts;
             o.CardsAtRiskTopic = topics.CardsAtRisk;
+            o.RejectedTopic = topics.Rejected;
             o.Database = database.Kind;
             o.ConnectionString = database.ConnectionString;
             o.AdminPassword = AdminPassword;
@@ -89,6 +90,7 @@ internal sealed record Topics(string Prefix)
 {
     public string Alerts => $"{Prefix}.atm-alerts";
     public string CardsAtRisk => $"{Prefix}.cards-at-risk";
+    public string Rejected => $"{Prefix}.rejected";
 }
 
 /// <summary>Alert states and at-risk lists as the detector produces them.</summary>

@@ -17,7 +17,9 @@ internal sealed class InProcessDetector : IAsyncDisposable
 
     public static async Task<InProcessDetector> StartAsync(Action<DetectorOptions> configure)
     {
-        var app = DetectorApp.Build(["--urls", $"http://127.0.0.1:{FreePort.Next()}", "--Logging:LogLevel:Default", Environment.GetEnvironmentVariable("DETECTOR_TEST_LOG") ?? "Warning"], configure);
+        var app = DetectorApp.Build(["--urls", $"http://127.0.0.1:{FreePort.Next()}", "--Logging:LogLevel:Default", Environment.GetEnvironmentVariable("DETECTOR_TEST_LOG") ?? "Warning",
+            // Lag from librdkafka statistics each second, not the default 5 s, so that the tests need not wait for it.
+            "--Kafka:Client:statistics.interval.ms", "1000"], configure);
         await app.StartAsync();
         return new InProcessDetector(app);
     }

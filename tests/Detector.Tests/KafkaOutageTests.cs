@@ -1,4 +1,4 @@
-using SkimGuard.Detector.Kafka;
+using SkimGuard.Kafka.Mock;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Detector.Tests;

@@ -257,7 +257,7 @@ public sealed class FeedApiTests(KafkaFixture kafka) : IClassFixture<KafkaFixtur
     public async Task WhenKafkaIsDownAndComesBackTheRetryIsAcceptedExactlyOnce()
     {
         // A cluster of this test's own: its broker goes down and comes back at the same address.
-        using var cluster = SkimGuard.Detector.Kafka.MockKafkaCluster.Start();
+        using var cluster = SkimGuard.Kafka.Mock.MockKafkaCluster.Start();
         await using var ingest = await IngestHost.StartAsync(cluster.BootstrapServers, o => o.DeliveryTimeoutMs = 2000);
         Assert.Equal(200, (await ingest.PostAsync("/v1/transactions", IngestHost.SbiKey, Records.Json(Records.Transaction("warm")))).Status);
         var batch = Records.Lines([Records.Transaction("t1"), Records.Transaction("t2"), Records.Transaction("t3")]);

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using SkimGuard.Contracts;
-using SkimGuard.Detector.Kafka;
+using SkimGuard.Kafka.Mock;
 using SkimGuard.TestSupport;
 
 namespace SkimGuard.Ingest.Tests;
@@ -95,7 +95,7 @@ public sealed class KafkaPathTests(KafkaFixture kafka) : IClassFixture<KafkaFixt
         }
         while (status.GetProperty("accepted").GetInt32() + status.GetProperty("duplicates").GetInt32() + status.GetProperty("rejected").GetInt32() < 310 && DateTime.UtcNow < deadline);
 
-        Assert.Contains(ingest.Log.Lines, line => line.Contains("forwarding failed", StringComparison.Ordinal));
+        Assert.Contains(ingest.Log.Lines, line => line.Contains("Batch failed", StringComparison.Ordinal));
         Assert.Equal((300, 0, 10), (status.GetProperty("accepted").GetInt32(), status.GetProperty("duplicates").GetInt32(), status.GetProperty("rejected").GetInt32()));
         var forwarded = Topic.ReadAll(cluster.BootstrapServers, ingest.Topics.Transactions)
             .Select(m => JsonDocument.Parse(m.Value).RootElement.GetProperty("txn_id").GetString()).ToHashSet();
