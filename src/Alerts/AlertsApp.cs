@@ -58,6 +58,7 @@ public static class AlertsApp
         builder.Services.AddHealthChecks();
 
         var app = builder.Build();
+        SecurityHeaders.Use(app, options);
         // The centre's dashboard: static files served by this service, Leaflet vendored, nothing from the internet.
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -23,6 +23,13 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = host.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 950 } });
+        // The Content-Security-Policy must not break the dashboard: the browser reports anything it blocks on the console.
+        var blocked = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+                blocked.Add(message.Text);
+        };
         await page.GotoAsync("/");
         await page.GetByLabel("Name").FillAsync("officer.d");
         await page.GetByLabel("Password").FillAsync("password-of-officer.d");
@@ -49,6 +56,47 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await page.GetByTestId("acknowledge").ClickAsync();
         await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("acknowledged");
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("called the branch");
+
+        // The case report's style block is allowed by its hash.
+        await page.GotoAsync($"api/alerts/{Uri.EscapeDataString(alert.AlertId)}/report");
+        Assert.Equal("collapse", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('table')).borderCollapse"));
+        Assert.Empty(blocked);
+    }
+
+    [Fact]
+    public async Task MarkupInAnAtmsRegistryRowIsShownAsTextAndNeverRuns()
+    {
+        // A registry row is data from outside the centre; a hostile or careless one must not run in every officer's browser.
+        const string hostile = "<img src=x onerror=\"window.pwned = 1\">";
+        var registry = Path.Combine(Path.GetTempPath(), $"atms-{Guid.NewGuid():N}.csv");
+        AtmRegistry.Save(registry, [
+            new AtmRecord("ATM-MB-0001" + hostile, "sbi", "Station Road " + hostile, 19.29, 72.85, "Bhayander West" + hostile),
+            new AtmRecord("ATM-MB-0002", "sbi", "<script>window.pwned = 2</script>", 19.30, 72.86, "Bhayander West")]);
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, registryPath: registry);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = host.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 950 } });
+        await page.GotoAsync("/");
+        await page.GetByLabel("Name").FillAsync("admin");
+        await page.GetByLabel("Password").FillAsync(AlertsHost.AdminPassword);
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("path.leaflet-interactive")).ToHaveCountAsync(2);
+        foreach (var dot in await page.Locator("path.leaflet-interactive").AllAsync())
+            await dot.HoverAsync(new LocatorHoverOptions { Force = true });
+        await page.Locator("path.leaflet-interactive").First.HoverAsync(new LocatorHoverOptions { Force = true });
+
+        await Assertions.Expect(page.Locator(".leaflet-tooltip", new PageLocatorOptions { HasText = "onerror=" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".leaflet-tooltip", new PageLocatorOptions { HasText = "<script>" })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".leaflet-tooltip img, .leaflet-tooltip script")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByText("Bhayander West<img", new PageGetByTextOptions { Exact = false })).ToHaveCountAsync(1);
+        Assert.Null(await page.EvaluateAsync<int?>("window.pwned ?? null"));
+        using var http = new HttpClient();
+        var headers = (await http.GetAsync(host.BaseAddress, TestContext.Current.CancellationToken)).Headers;
+        Assert.Contains("script-src 'self'", string.Join(' ', headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        Assert.Equal("nosniff", headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", headers.GetValues("X-Frame-Options").Single());
     }
 
     private static string RepositoryRoot()

@@ -39,8 +39,11 @@ public static class CaseReport
         return html.ToString();
     }
 
-    private const string Style = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><style>body{font:14px/1.4 sans-serif;margin:2em;max-width:60em}" +
-        " table{border-collapse:collapse;width:100%} td,th{border:1px solid #999;padding:4px 6px;text-align:left} th{background:#eee} h1{font-size:20px}</style>";
+    /// <summary>The report's one style block: the Content-Security-Policy allows it by its hash (SecurityHeaders).</summary>
+    internal const string StyleSheet = "body{font:14px/1.4 sans-serif;margin:2em;max-width:60em}" +
+        " table{border-collapse:collapse;width:100%} td,th{border:1px solid #999;padding:4px 6px;text-align:left} th{background:#eee} h1{font-size:20px}";
+
+    private const string Style = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><style>" + StyleSheet + "</style>";
 
     private static void Row(StringBuilder html, string name, string value) =>
         html.Append(CultureInfo.InvariantCulture, $"<tr><th>{name}</th><td>{value}</td></tr>");

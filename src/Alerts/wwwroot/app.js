@@ -80,7 +80,7 @@ async function loadMap() {
   state.map = L.map("map");
   if (settings.tile_url) L.tileLayer(settings.tile_url, { maxZoom: 19, attribution: "map tiles" }).addTo(state.map);
   for (const atm of state.atms)
-    L.circleMarker([atm.lat, atm.lon], { radius: 3, color: "#7a8794", weight: 1, fillOpacity: 0.6 }).bindTooltip(`${atm.terminal_id} ${atm.name}`).addTo(state.map);
+    L.circleMarker([atm.lat, atm.lon], { radius: 3, color: "#7a8794", weight: 1, fillOpacity: 0.6 }).bindTooltip(`${esc(atm.terminal_id)} ${esc(atm.name)}`).addTo(state.map);
   const localities = new Map();
   for (const atm of state.atms) (localities.get(atm.locality) ?? localities.set(atm.locality, []).get(atm.locality)).push(atm);
   for (const [name, atms] of localities) {
