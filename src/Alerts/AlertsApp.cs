@@ -57,8 +57,23 @@ public static class AlertsApp
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
 
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(forwarded =>
+        {
+            // Believed only from the configured proxies: anyone else could claim https or another address.
+            forwarded.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in options.TrustedProxies)
+                forwarded.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        });
+
         var app = builder.Build();
+        // With no proxy configured the middleware is left out: given empty lists it would believe everyone.
+        if (options.TrustedProxies.Count > 0)
+            app.UseForwardedHeaders();
         SecurityHeaders.Use(app, options);
+        SameOriginGuard.Use(app);
         // The centre's dashboard: static files served by this service, Leaflet vendored, nothing from the internet.
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -50,6 +50,21 @@ public sealed class AlertsOptions
     /// </summary>
     public string? TileUrl { get; set; }
 
+    /// <summary>
+    /// Failed sign-ins an account may have within <see cref="LoginLockoutSeconds"/> before further attempts are refused
+    /// (429) without checking the password; an address may have three times as many, over all accounts.
+    /// </summary>
+    public int LoginFailuresAllowed { get; set; } = 10;
+
+    /// <summary>The window, in seconds, over which failed sign-ins are counted; a locked account opens again when it ends.</summary>
+    public int LoginLockoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: behind a TLS proxy the
+    /// session cookie is then marked Secure and same-origin checks see https. None by default: the headers are ignored.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -66,6 +81,12 @@ public sealed class AlertsOptions
             problems.Add($"Alerts:AtmRegistryPath '{AtmRegistryPath}' does not exist");
         if (TileUrl is not null && !(TileUrl.StartsWith("https://", StringComparison.Ordinal) || TileUrl.StartsWith("http://", StringComparison.Ordinal)))
             problems.Add("Alerts:TileUrl must be an http(s) URL template with {z}, {x} and {y}");
+        if (LoginFailuresAllowed is < 1 or > 1000)
+            problems.Add("Alerts:LoginFailuresAllowed must be from 1 to 1000");
+        if (LoginLockoutSeconds is < 1 or > 86_400)
+            problems.Add("Alerts:LoginLockoutSeconds must be from 1 to 86400");
+        foreach (var proxy in TrustedProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
+            problems.Add($"Alerts:TrustedProxies '{proxy}' is not an IP address");
         if (AdminPassword is { Length: < 12 })
             problems.Add("Alerts:AdminPassword must be at least 12 characters");
         return problems;

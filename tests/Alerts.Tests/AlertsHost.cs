@@ -41,7 +41,7 @@ internal sealed class AlertsHost : IAsyncDisposable
 
     /// <summary>Starts a replica; replicas given the same topics and <paramref name="groupId"/> share the work as a deployment's do.</summary>
     public static async Task<AlertsHost> StartAsync(string bootstrapServers, (string Kind, string ConnectionString) database, Topics? topics = null, string? registryPath = null,
-        string? groupId = null)
+        string? groupId = null, Action<AlertsOptions>? configure = null)
     {
         topics ??= new Topics($"a{Guid.NewGuid():N}");
         var app = await AlertsApp.BuildAsync(["--urls", $"http://127.0.0.1:{FreePort.Next()}", "--Logging:LogLevel:Default", "Warning"], o =>
@@ -55,6 +55,7 @@ internal sealed class AlertsHost : IAsyncDisposable
             o.ConnectionString = database.ConnectionString;
             o.AdminPassword = AdminPassword;
             o.AtmRegistryPath = registryPath;
+            configure?.Invoke(o);
         });
         await app.StartAsync();
         return new AlertsHost(app, topics);

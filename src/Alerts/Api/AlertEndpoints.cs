@@ -56,10 +56,19 @@ public static class AlertEndpoints
     /// <summary>The signed-in user of this request, or null.</summary>
     public static User? SignedInUser(HttpContext http) => http.Items[SessionCookie] as User;
 
-    private static async Task<IResult> LoginAsync(HttpContext http, LoginRequest request, Users users, AlertsOptions options)
+    private static async Task<IResult> LoginAsync(HttpContext http, LoginRequest request, Users users, AlertsOptions options, LoginThrottle throttle)
     {
-        if (await users.SignInAsync(request.Name ?? "", request.Password ?? "", TimeSpan.FromHours(options.SessionHours), http.RequestAborted) is not { } session)
+        var (name, address) = (request.Name ?? "", http.Connection.RemoteIpAddress?.ToString());
+        if (throttle.LockedFor(name, address) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = ((int)wait.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Results.Json(new Problem($"too many failed sign-ins; try again in {(int)wait.TotalSeconds} s"), statusCode: StatusCodes.Status429TooManyRequests);
+        }
+        if (await users.SignInAsync(name, request.Password ?? "", TimeSpan.FromHours(options.SessionHours), http.RequestAborted) is not { } session)
+        {
+            throttle.Failed(name, address);
             return Results.Json(new Problem("wrong name or password"), statusCode: StatusCodes.Status401Unauthorized);
+        }
         http.Response.Cookies.Append(SessionCookie, session.Token, new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, MaxAge = TimeSpan.FromHours(options.SessionHours), Path = "/",

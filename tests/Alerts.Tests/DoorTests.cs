@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using SkimGuard.TestSupport;
+
+namespace SkimGuard.Alerts.Tests;
+
+/// <summary>The alerts service's doors: sign-in throttling, same-origin state changes, Secure cookies behind a TLS proxy.</summary>
+public sealed class DoorTests(KafkaFixture kafka, PostgresFixture postgres) : IClassFixture<KafkaFixture>, IClassFixture<PostgresFixture>
+{
+    [Fact]
+    public async Task TheEleventhWrongPasswordIsRefusedWithoutATryAndTheAccountOpensAgainWhenTheWindowEnds()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, configure: o => o.LoginLockoutSeconds = 15);
+        using var admin = await host.AdminAsync(); // signed in before the attack
+        using var guesser = new HttpClient { BaseAddress = host.BaseAddress };
+        var cancel = TestContext.Current.CancellationToken;
+
+        var answers = new List<HttpStatusCode>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++)
+            answers.Add((await guesser.PostAsJsonAsync("/api/login", new { name = "admin", password = $"guess-{i}" }, cancel)).StatusCode);
+        var eleventh = await guesser.PostAsJsonAsync("/api/login", new { name = "admin", password = AlertsHost.AdminPassword }, cancel);
+
+        // Each wrong guess costs a full password hash (600,000 PBKDF2 rounds): on a loaded machine ten take seconds.
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"ten guesses took {started.Elapsed}, longer than the window");
+        Assert.All(answers, status => Assert.Equal(HttpStatusCode.Unauthorized, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, eleventh.StatusCode); // even the right password: nothing is checked while locked
+        Assert.NotNull(eleventh.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/alerts", cancel)).StatusCode); // the rest of the API is unaffected
+
+        // Refused (429, not counted) until the window that began with the first guess ends; then the right password works.
+        HttpStatusCode again;
+        while ((again = (await guesser.PostAsJsonAsync("/api/login", new { name = "admin", password = AlertsHost.AdminPassword }, cancel)).StatusCode) == HttpStatusCode.TooManyRequests
+               && started.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(500, cancel);
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.True(started.Elapsed >= TimeSpan.FromSeconds(14), $"the lock ended after {started.Elapsed}, before its window");
+    }
+
+    [Fact]
+    public async Task AStateChangeFromAnotherSiteOrWithoutAJsonBodyIsRefused()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var admin = await host.AdminAsync();
+        var alert = Feed.Alert("ATM-MB-0031");
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], []);
+        await Feed.WaitUntilAsync(async () => (await admin.GetStringAsync("/api/alerts")).Contains(alert.AlertId, StringComparison.Ordinal), "the alert");
+        var path = $"/api/alerts/{Uri.EscapeDataString(alert.AlertId)}/acknowledge";
+        var cancel = TestContext.Current.CancellationToken;
+
+        using var foreign = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { note = "from evil.example" }) };
+        foreign.Headers.Add("Origin", "https://evil.example");
+        var fromElsewhere = await admin.SendAsync(foreign, cancel);
+        var bodyless = await admin.PostAsync(path, null, cancel);
+        var status = (await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/alerts/{Uri.EscapeDataString(alert.AlertId)}", cancel)).GetProperty("alert").GetProperty("status").GetString();
+        using var own = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { note = "from the dashboard" }) };
+        own.Headers.Add("Origin", host.BaseAddress.GetLeftPart(UriPartial.Authority));
+        var fromHere = await admin.SendAsync(own, cancel);
+
+        Assert.Equal(HttpStatusCode.Forbidden, fromElsewhere.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, bodyless.StatusCode);
+        Assert.Equal("open", status);
+        Assert.True(fromHere.IsSuccessStatusCode, await fromHere.Content.ReadAsStringAsync(cancel));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BehindATrustedTlsProxyTheSessionCookieIsSecureAndAnUntrustedOneIsNotBelieved(bool trusted)
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, configure: o => o.TrustedProxies = trusted ? ["127.0.0.1"] : []);
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+        using var login = new HttpRequestMessage(HttpMethod.Post, "/api/login") { Content = JsonContent.Create(new { name = "admin", password = AlertsHost.AdminPassword }) };
+        login.Headers.Add("X-Forwarded-Proto", "https");
+
+        var response = await client.SendAsync(login, TestContext.Current.CancellationToken);
+
+        response.EnsureSuccessStatusCode();
+        var cookie = response.Headers.GetValues("Set-Cookie").Single();
+        Assert.True(trusted == cookie.Contains("secure", StringComparison.OrdinalIgnoreCase), cookie);
+    }
+}
