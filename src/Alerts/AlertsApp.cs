@@ -46,7 +46,13 @@ public static class AlertsApp
         builder.Services.AddSingleton(options.AtmRegistryPath is { } atms ? SkimGuard.Contracts.Registry.AtmRegistry.Load(atms) : SkimGuard.Contracts.Registry.AtmRegistry.Empty);
         if (options.Consume)
             builder.Services.AddHostedService<AlertFeedConsumer>();
-        builder.Services.AddHttpClient("webhooks", client => client.Timeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton<SkimGuard.Alerts.Webhooks.WebhookTargets>();
+        builder.Services.AddHttpClient("webhooks", client => client.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                ConnectCallback = services.GetRequiredService<SkimGuard.Alerts.Webhooks.WebhookTargets>().ConnectAsync,
+                AllowAutoRedirect = false, // a redirect could lead inside; the subscriber's own address is the only target
+            });
         builder.Services.AddSingleton<SkimGuard.Alerts.Webhooks.WebhookSubscriptions>();
         builder.Services.AddHostedService<SkimGuard.Alerts.Webhooks.WebhookDispatcher>();
         builder.Services.ConfigureHttpJsonOptions(json =>

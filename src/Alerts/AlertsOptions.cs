@@ -65,6 +65,13 @@ public sealed class AlertsOptions
     /// </summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>
+    /// Networks (CIDR, e.g. 10.20.0.0/16) where webhook subscribers may be although they are private, loopback or
+    /// link-local; none by default, so that a webhook cannot be pointed at this machine, the cloud's metadata service or
+    /// the centre's internal network.
+    /// </summary>
+    public List<string> WebhookAllowedNetworks { get; set; } = [];
+
     /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -85,6 +92,8 @@ public sealed class AlertsOptions
             problems.Add("Alerts:LoginFailuresAllowed must be from 1 to 1000");
         if (LoginLockoutSeconds is < 1 or > 86_400)
             problems.Add("Alerts:LoginLockoutSeconds must be from 1 to 86400");
+        foreach (var network in WebhookAllowedNetworks.Where(n => !System.Net.IPNetwork.TryParse(n, out _)))
+            problems.Add($"Alerts:WebhookAllowedNetworks '{network}' is not a network in CIDR form (10.20.0.0/16)");
         foreach (var proxy in TrustedProxies.Where(p => !System.Net.IPAddress.TryParse(p, out _)))
             problems.Add($"Alerts:TrustedProxies '{proxy}' is not an IP address");
         if (AdminPassword is { Length: < 12 })

@@ -55,6 +55,7 @@ internal sealed class AlertsHost : IAsyncDisposable
             o.ConnectionString = database.ConnectionString;
             o.AdminPassword = AdminPassword;
             o.AtmRegistryPath = registryPath;
+            o.WebhookAllowedNetworks = ["127.0.0.0/8"]; // the tests' subscribers listen on loopback
             configure?.Invoke(o);
         });
         await app.StartAsync();

@@ -82,4 +82,34 @@ public sealed class DoorTests(KafkaFixture kafka, PostgresFixture postgres) : IC
         var cookie = response.Headers.GetValues("Set-Cookie").Single();
         Assert.True(trusted == cookie.Contains("secure", StringComparison.OrdinalIgnoreCase), cookie);
     }
+
+    [Fact]
+    public async Task AWebhookToThisMachineTheMetadataServiceOrAPrivateNetworkIsRefusedUnlessItsNetworkIsAllowed()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, configure: o => o.WebhookAllowedNetworks = ["10.20.0.0/16"]);
+        using var admin = await host.AdminAsync();
+        var cancel = TestContext.Current.CancellationToken;
+        async Task<(HttpStatusCode, string)> Subscribe(string url)
+        {
+            var response = await admin.PostAsJsonAsync("/api/webhooks", new { url, secret = "a-secret-of-sixteen-chars" }, cancel);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(cancel));
+        }
+
+        foreach (var inside in new[] { "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/hook",
+                     "http://10.1.2.3/hook", "http://192.168.1.5/hook", "http://[::ffff:127.0.0.1]/hook" })
+        {
+            var (status, body) = await Subscribe(inside);
+            Assert.True(status == HttpStatusCode.BadRequest, $"{inside}: {status} {body}");
+            Assert.Contains("url:", body, StringComparison.Ordinal);
+        }
+        Assert.Equal(HttpStatusCode.Created, (await Subscribe("http://10.20.3.4/hook")).Item1); // an allowed network
+        Assert.Equal(HttpStatusCode.Created, (await Subscribe("https://93.184.216.34/hook")).Item1); // a public address
+
+        // And at delivery, whatever the name resolves to then: the connection itself is refused.
+        var targets = new SkimGuard.Alerts.Webhooks.WebhookTargets(new AlertsOptions());
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = targets.ConnectAsync });
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(host.BaseAddress, cancel));
+        Assert.Contains("webhook target refused", refused.Message, StringComparison.Ordinal);
+    }
 }

@@ -134,7 +134,7 @@ public sealed partial class WebhookDispatcher(AlertStore store, IHttpClientFacto
 }
 
 /// <summary>Webhook subscriptions and their deliveries, for the admin.</summary>
-public sealed class WebhookSubscriptions(AlertStore store, TimeProvider clock)
+public sealed class WebhookSubscriptions(AlertStore store, WebhookTargets targets, TimeProvider clock)
 {
     /// <summary>Adds a subscriber; the reason when it cannot be.</summary>
     public async Task<(string? Id, string? Problem)> AddAsync(string? url, string? secret, CancellationToken cancellationToken = default)
@@ -143,6 +143,8 @@ public sealed class WebhookSubscriptions(AlertStore store, TimeProvider clock)
             return (null, "url: an absolute http(s) URL");
         if (secret is not { Length: >= 16 })
             return (null, "secret: at least 16 characters (the HMAC key the subscriber verifies signatures with)");
+        if (await targets.RefusalAsync(uri.Host, cancellationToken) is { } refusal)
+            return (null, $"url: {refusal}");
         var id = $"wh_{Guid.NewGuid():N}"[..15];
         await using var connection = await store.Database.OpenAsync(cancellationToken);
         await AlertStore.ExecuteAsync(connection, "INSERT INTO webhooks (id, url, secret, created_at) VALUES (@id, @url, @secret, @at)",
