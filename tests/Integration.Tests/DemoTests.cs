@@ -22,6 +22,43 @@ public sealed class DemoTests
         Assert.True(found >= 2, text);
         Assert.Contains("0 other flags", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task SigtermStopsTheDemoWithinSecondsMidRun()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "skimguard.dll"), "demo", "--days", "10", "--cards", "2000", "--speed", "4",
+                     "--port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--ingest-port", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--out", Directory.CreateTempSubdirectory("skimguard-demo-").FullName })
+            start.ArgumentList.Add(argument);
+        using var demo = System.Diagnostics.Process.Start(start)!;
+        var errors = demo.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            while (await demo.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken) is { } line && !line.StartsWith("dashboard:", StringComparison.Ordinal))
+            {
+            }
+            await Task.Delay(2000, TestContext.Current.CancellationToken); // the banks are pushing
+
+            Assert.Equal(0, Kill(demo.Id, 15)); // SIGTERM, as docker stop and Kubernetes send
+            var stopped = System.Diagnostics.Stopwatch.StartNew();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await demo.WaitForExitAsync(patience.Token);
+
+            Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(15), $"stopped after {stopped.Elapsed}");
+            Assert.Equal(0, demo.ExitCode);
+            Assert.Contains("stopped", await errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!demo.HasExited)
+                demo.Kill(entireProcessTree: true);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
 
 /// <summary>`skimguard push` (the compose demo profile's banks) sends a town's feeds to a running Ingest, every record accepted.</summary>

@@ -121,29 +121,35 @@ internal static class DemoCommand
         Console.WriteLine($"fraud model: {detector.Services.GetRequiredService<Detector.Consuming.ModelScoring>().Scoring?.ModelVersion ?? "none (models/default.zip not found)"}");
         Console.WriteLine($"dashboard: http://localhost:{port}  (sign in as officer / {OfficerPassword}, or admin / {AdminPassword})");
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // Ctrl+C or SIGTERM reaches the demo two ways: System.CommandLine's token, and each embedded host's console
+        // lifetime, which stops that host and holds the process open until Main returns. Either ends the run here.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken,
+            alerts.Lifetime.ApplicationStopping, detector.Lifetime.ApplicationStopping, ingest.Lifetime.ApplicationStopping);
         var flags = PrintFlagsAsync(alerts, stop.Token);
-        var pushed = await PushAsync(town, ingestPort, speed, options, stop.Token);
-        await WaitForDetectorAsync(detector, pushed, stop.Token);
-        var flagged = await WaitForAlertsAsync(detector, alerts, cancellationToken);
-        Compare(truth, flagged);
-
-        if (!exitWhenDone)
+        try
         {
-            Console.WriteLine($"done; the dashboard stays at http://localhost:{port} until Ctrl+C");
-            try
+            var pushed = await PushAsync(town, ingestPort, speed, options, stop.Token);
+            await WaitForDetectorAsync(detector, pushed, stop.Token);
+            var flagged = await WaitForAlertsAsync(detector, alerts, stop.Token);
+            Compare(truth, flagged);
+            if (!exitWhenDone)
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                Console.WriteLine($"done; the dashboard stays at http://localhost:{port} until Ctrl+C");
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
-            catch (OperationCanceledException)
-            {
-            }
+        }
+        catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or HttpRequestException)
+        {
+            // (A push under way when Ingest stops fails as a refused connection rather than as a cancellation.)
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("stopping ...");
         }
         await stop.CancelAsync();
         await flags;
-        await ingest.StopAsync(CancellationToken.None);
-        await detector.StopAsync(CancellationToken.None);
-        await alerts.StopAsync(CancellationToken.None);
+        // Each within a few seconds: the consume loops leave their groups, Kestrel closes its connections.
+        using var shutdown = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(ingest.StopAsync(shutdown.Token), detector.StopAsync(shutdown.Token), alerts.StopAsync(shutdown.Token));
+        Console.Error.WriteLine("stopped");
         return 0;
     }
 
