@@ -31,7 +31,11 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
                 blocked.Add(message.Text);
         };
         await page.GotoAsync("/");
+        // A wrong password says so (it once said "signed out").
         await page.GetByLabel("Name").FillAsync("officer.d");
+        await page.GetByLabel("Password").FillAsync("not-the-password");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#login-error")).ToHaveTextAsync("wrong name or password");
         await page.GetByLabel("Password").FillAsync("password-of-officer.d");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("map")).ToBeVisibleAsync();
@@ -60,6 +64,17 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         // The case report's style block is allowed by its hash.
         await page.GotoAsync($"api/alerts/{Uri.EscapeDataString(alert.AlertId)}/report");
         Assert.Equal("collapse", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('table')).borderCollapse"));
+
+        // Signing out leaves nothing of the session on screen: not the header's figures, not the alert.
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.GetByTestId("figures")).Not.ToBeEmptyAsync();
+        await page.GetByTestId("status-filter").SelectOptionAsync(""); // all: the alert is acknowledged now
+        await page.GetByTestId("alert").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("ATM-MB-0004");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("login")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("figures")).ToBeEmptyAsync();
+        await Assertions.Expect(page.GetByTestId("detail")).ToBeEmptyAsync();
         Assert.Empty(blocked);
     }
 

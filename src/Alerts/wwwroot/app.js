@@ -10,16 +10,19 @@ const when = (iso) => iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
 
 async function api(path, options = {}) {
   const response = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...options });
-  if (response.status === 401) { showLogin(); throw new Error("signed out"); }
+  // A 401 on sign-in is a wrong password (the server says so); anywhere else the session has ended.
+  if (response.status === 401 && path !== "api/login") { showLogin(); throw new Error("signed out; sign in again"); }
   const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
   if (!response.ok) throw new Error(body?.error ?? response.statusText);
   return body;
 }
 
 function showLogin() {
+  // Nothing of the last user's session stays on screen.
+  state.events?.close();
+  for (const id of ["who", "figures", "alerts", "detail", "admin", "notice"]) $(id).textContent = "";
   $("app").hidden = true;
   $("login").hidden = false;
-  $("who").textContent = "";
 }
 
 $("login").addEventListener("submit", async (event) => {
@@ -39,7 +42,7 @@ async function start() {
   $("login").hidden = true;
   $("app").hidden = false;
   $("who").innerHTML = `${esc(state.user.name)} (${esc(state.user.role)}) <button id="logout">Sign out</button>`;
-  $("logout").onclick = async () => { await api("api/logout", { method: "POST" }); state.events?.close(); state.user = null; showLogin(); };
+  $("logout").onclick = async () => { await api("api/logout", { method: "POST" }); state.user = null; showLogin(); };
   await loadMap();
   await Promise.all([loadAlerts(), loadFigures(), loadAdmin()]);
   listen();
