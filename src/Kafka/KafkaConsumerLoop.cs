@@ -134,6 +134,8 @@ public abstract partial class KafkaConsumerLoop : BackgroundService
             var batch = new List<ConsumeResult<string, byte[]>>(BatchSize);
             try
             {
+                if (_kafka.Settings.OverriddenProperties.Count > 0)
+                    LogOverrides(string.Join(", ", _kafka.Settings.OverriddenProperties.Order(StringComparer.Ordinal)));
                 consumer.Subscribe(Topics);
                 await StartingAsync(stoppingToken);
                 while (!stoppingToken.IsCancellationRequested)
@@ -226,6 +228,9 @@ public abstract partial class KafkaConsumerLoop : BackgroundService
 
     [LoggerMessage(LogLevel.Warning, "Kafka client {Client}: {Reason}")]
     private partial void LogKafkaError(string client, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Kafka client properties from Kafka:Client: {Properties}")]
+    private partial void LogOverrides(string properties);
 
     [LoggerMessage(LogLevel.Information, "Partitions assigned: {Partitions}")]
     private partial void LogAssigned(string partitions);

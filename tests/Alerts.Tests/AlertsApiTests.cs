@@ -72,35 +72,16 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         }
 
         await WaitForAlertsAsync(admin, 1);
-        List<Confluent.Kafka.ConsumeResult<string, byte[]>> rejected = [];
-        await Feed.WaitUntilAsync(() => Task.FromResult((rejected = ReadAll(host.Topics.Rejected)).Count >= 3), "three rejections");
+        List<Confluent.Kafka.Message<string, byte[]>> rejected = [];
+        await Feed.WaitUntilAsync(() => Task.FromResult((rejected = Topic.ReadAll(kafka.BootstrapServers, host.Topics.Rejected)).Count >= 3), "three rejections");
 
         Assert.Equal(3, rejected.Count);
         Assert.All(rejected, r =>
         {
-            Assert.Equal("invalid_json", System.Text.Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(RejectedHeaders.Codes)));
-            Assert.StartsWith($"{host.Topics.Alerts}/0/", System.Text.Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(RejectedHeaders.Source)), StringComparison.Ordinal);
+            Assert.Equal("invalid_json", System.Text.Encoding.UTF8.GetString(r.Headers.GetLastBytes(RejectedHeaders.Codes)));
+            Assert.StartsWith($"{host.Topics.Alerts}/0/", System.Text.Encoding.UTF8.GetString(r.Headers.GetLastBytes(RejectedHeaders.Source)), StringComparison.Ordinal);
         });
         Assert.Equal(good.TerminalId, (await JsonAsync(admin, "/api/alerts"))[0].GetProperty("terminal_id").GetString());
-    }
-
-    private List<Confluent.Kafka.ConsumeResult<string, byte[]>> ReadAll(string topic)
-    {
-        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(new Confluent.Kafka.ConsumerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers, GroupId = Guid.NewGuid().ToString("N"), AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest, EnablePartitionEof = true,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, 4).Select(p => new Confluent.Kafka.TopicPartitionOffset(topic, p, Confluent.Kafka.Offset.Beginning)));
-        var messages = new List<Confluent.Kafka.ConsumeResult<string, byte[]>>();
-        var ended = 0;
-        while (ended < 4 && consumer.Consume(TimeSpan.FromSeconds(2)) is { } result)
-        {
-            if (result.IsPartitionEOF)
-                ended++;
-            else
-                messages.Add(result);
-        }
-        return messages;
     }
 
     [Theory]

@@ -41,14 +41,15 @@ public sealed partial class NoPanAnywhereTests(RedisFixture redis) : IClassFixtu
         void Capture(ILoggingBuilder logging) => logging.AddProvider(log).SetMinimumLevel(LogLevel.Trace);
 
         using var kafka = MockKafkaCluster.Start();
-        var quiet = new[] { "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Information" };
+        // Information and up from every service: the scan reads what a deployment would log.
+        var detectorArgs = new[] { "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Information" };
         await using var alerts = await SkimGuard.Alerts.AlertsApp.BuildAsync(["--urls", $"http://127.0.0.1:{FreePort.Next()}"], o =>
         {
             o.BootstrapServers = kafka.BootstrapServers;
             o.ConnectionString = $"Data Source={database}";
             o.AdminPassword = "admin-password-for-the-pan-test";
         }, Capture);
-        await using var detector = DetectorApp.Build(quiet, o =>
+        await using var detector = DetectorApp.Build(detectorArgs, o =>
         {
             o.BootstrapServers = kafka.BootstrapServers;
             o.Redis = redis.Server.ConnectionString;
@@ -217,24 +218,9 @@ public sealed partial class NoPanAnywhereTests(RedisFixture redis) : IClassFixtu
     }
 
     /// <summary>Every message of a topic as text: key, value and headers.</summary>
-    private static List<string> ReadAll(string bootstrapServers, string topic)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers, GroupId = Guid.NewGuid().ToString("N"), EnablePartitionEof = true, AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var messages = new List<string>();
-        for (var ended = 0; ended < 4 && consumer.Consume(TimeSpan.FromSeconds(5)) is { } result;)
-        {
-            if (result.IsPartitionEOF)
-                ended++;
-            else
-                messages.Add(string.Join(' ', [Encoding.UTF8.GetString(result.Message.Key ?? []), Encoding.UTF8.GetString(result.Message.Value ?? []),
-                    .. result.Message.Headers?.Select(h => Encoding.UTF8.GetString(h.GetValueBytes())) ?? []]));
-        }
-        return messages;
-    }
+    private static List<string> ReadAll(string bootstrapServers, string topic) =>
+        [.. Topic.ReadAll(bootstrapServers, topic).Select(m => string.Join(' ', [m.Key ?? "", Encoding.UTF8.GetString(m.Value ?? []),
+            .. m.Headers?.Select(h => Encoding.UTF8.GetString(h.GetValueBytes())) ?? []]))];
 
     /// <summary>Every key under the prefix and its contents, whatever their type, as text.</summary>
     private static async Task<string> RedisContentsAsync(string connectionString, string prefix)
