@@ -83,6 +83,10 @@ public static class AlertsApp
         // The centre's dashboard: static files served by this service, Leaflet vendored, nothing from the internet.
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        // Each alert has its own address (a link an officer can send, a page that survives a reload): the dashboard's page,
+        // which opens the alert named in the path.
+        app.MapGet("/alerts/{id}", (IWebHostEnvironment web) => TypedResults.PhysicalFile(Path.Combine(web.WebRootPath, "index.html"), "text/html; charset=utf-8"))
+            .ExcludeFromDescription();
         app.MapOpenApi("/openapi/v1.json");
         AlertEndpoints.Map(app);
         app.MapHealthChecks("/health/live");

@@ -178,7 +178,7 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
     public async Task TheCsvExportAndTheCaseReportCarryTheAlerts()
     {
         var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
-        var alert = Feed.Alert("ATM-MB-0006", locality: "Bhayander East, \"Navghar\"");
+        var alert = Feed.Alert("ATM-MB-0006", k: 20.099999999999998, locality: "Bhayander East, \"Navghar\"");
         await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
         await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], [Feed.Cards(alert, "sbi", "ct_sbi_long_token_value_1")]);
         using var viewer = await host.UserAsync("viewer2", "viewer");
@@ -191,6 +191,12 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         Assert.Equal(2, csv.Length);
         Assert.Contains("\"Bhayander East, \"\"Navghar\"\"\"", csv[1], StringComparison.Ordinal);
         Assert.Contains(",open,", csv[1], StringComparison.Ordinal);
+        // Figures as they are read, not as floating point holds them.
+        Assert.Contains(",20.1,40,", csv[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("0999", csv[1], StringComparison.Ordinal);
+        // The export follows the list's filter: "active" holds an open alert, "resolved" nothing.
+        Assert.Equal(2, (await viewer.GetStringAsync("/api/alerts.csv?status=active", TestContext.Current.CancellationToken)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Single((await viewer.GetStringAsync("/api/alerts.csv?status=resolved", TestContext.Current.CancellationToken)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("ATM-MB-0006", report, StringComparison.Ordinal);
         Assert.Contains("compromised cards among 40", report, StringComparison.Ordinal);
         Assert.DoesNotContain("ct_evidence_sbi_1", report, StringComparison.Ordinal); // tokens shortened in the report

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.TestSupport;
@@ -61,6 +62,28 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("acknowledged");
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("called the branch");
 
+        // The alert has its own address, with the list's filter: a reload shows it again, Back returns to the list.
+        var address = $"/alerts/{Uri.EscapeDataString(alert.AlertId)}?status=active";
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex(Regex.Escape(address) + "$"));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("ATM-MB-0004");
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("acknowledged");
+        await page.GoBackAsync();
+        await Assertions.Expect(page.GetByTestId("detail")).ToBeHiddenAsync();
+        await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1);
+        await page.GoForwardAsync();
+        await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("ATM-MB-0004");
+        // A filter in the address is the list's filter; the CSV follows it; nothing matching says so.
+        await page.GotoAsync("/?status=resolved&locality=Mira%20Road%20East");
+        await Assertions.Expect(page.GetByTestId("empty")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("status-filter")).ToHaveValueAsync("resolved");
+        await Assertions.Expect(page.GetByTestId("locality-filter")).ToHaveValueAsync("Mira Road East");
+        Assert.Equal("/api/alerts.csv?status=resolved&locality=Mira+Road+East", await page.Locator("#csv").GetAttributeAsync("href"));
+        await page.GetByTestId("status-filter").SelectOptionAsync("all");
+        await page.GetByTestId("locality-filter").SelectOptionAsync("");
+        await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1);
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/\\?status=all$"));
+
         // The case report's style block is allowed by its hash.
         await page.GotoAsync($"api/alerts/{Uri.EscapeDataString(alert.AlertId)}/report");
         Assert.Equal("collapse", await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('table')).borderCollapse"));
@@ -68,7 +91,7 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         // Signing out leaves nothing of the session on screen: not the header's figures, not the alert.
         await page.GotoAsync("/");
         await Assertions.Expect(page.GetByTestId("figures")).Not.ToBeEmptyAsync();
-        await page.GetByTestId("status-filter").SelectOptionAsync(""); // all: the alert is acknowledged now
+        await page.GetByTestId("status-filter").SelectOptionAsync("all");
         await page.GetByTestId("alert").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("ATM-MB-0004");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();
@@ -105,7 +128,8 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.Locator(".leaflet-tooltip", new PageLocatorOptions { HasText = "onerror=" })).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".leaflet-tooltip", new PageLocatorOptions { HasText = "<script>" })).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".leaflet-tooltip img, .leaflet-tooltip script")).ToHaveCountAsync(0);
-        await Assertions.Expect(page.GetByText("Bhayander West<img", new PageGetByTextOptions { Exact = false })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("map").GetByText("Bhayander West<img", new LocatorGetByTextOptions { Exact = false })).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("locality-filter").Locator("option", new LocatorLocatorOptions { HasText = "Bhayander West<img" })).ToHaveCountAsync(1);
         Assert.Null(await page.EvaluateAsync<int?>("window.pwned ?? null"));
         using var http = new HttpClient();
         var headers = (await http.GetAsync(host.BaseAddress, TestContext.Current.CancellationToken)).Headers;

@@ -22,7 +22,7 @@ public static class AlertEndpoints
         api.MapPost("/login", LoginAsync).WithSummary("Sign in: {\"name\",\"password\"}; sets the session cookie.");
         api.MapPost("/logout", LogoutAsync);
         api.MapGet("/me", (HttpContext http) => SignedInUser(http) is { } user ? Results.Ok(user) : Unauthorized());
-        api.MapGet("/alerts", ListAsync).WithSummary("Alerts, open and strongest first: ?status=&locality=&bank=&from=&to=&min_score=&limit=");
+        api.MapGet("/alerts", ListAsync).WithSummary("Alerts, open and strongest first: ?status=&locality=&bank=&from=&to=&min_score=&limit= (status=active: open, acknowledged or dispatched)");
         api.MapGet("/alerts.csv", CsvAsync).WithSummary("The same list as CSV, for the case file.");
         api.MapGet("/alerts/{id}", DetailAsync).WithSummary("One alert: figures, evidence (where compromised cards were cashed out), history.");
         api.MapGet("/alerts/{id}/report", ReportAsync).WithSummary("A printable case report (HTML).");
@@ -95,8 +95,10 @@ public static class AlertEndpoints
         var csv = new StringBuilder("alert_id,terminal_id,terminal_type,locality,owner_bank,lat,lon,status,outcome,score,p_value,compromised_cards,exposed_cards,cards_at_risk,window_from,window_to,first_flagged_at,updated_at\r\n");
         foreach (var a in alerts)
         {
+            // Rounded as they are read (a weighted k of 20.099999999999998 is 20.1), the p-value in three figures.
             csv.AppendJoin(',', Cell(a.AlertId), Cell(a.TerminalId), Cell(a.TerminalType), Cell(a.Locality), Cell(a.OwnerBank),
-                Number(a.Lat), Number(a.Lon), Cell(a.Status), Cell(a.Outcome), Number(a.Score), Number(a.PValue), Number(a.CompromisedCards),
+                Number(a.Lat, "0.######"), Number(a.Lon, "0.######"), Cell(a.Status), Cell(a.Outcome), Number(a.Score, "0.#"), Number(a.PValue, "0.00E+00"),
+                Number(a.CompromisedCards, "0.#"),
                 a.ExposedCards.ToString(CultureInfo.InvariantCulture), a.CardsAtRisk.ToString(CultureInfo.InvariantCulture),
                 Time(a.WindowFrom), Time(a.WindowTo), Time(a.FirstFlaggedAt), Time(a.UpdatedAt));
             csv.Append("\r\n");
@@ -230,7 +232,7 @@ public static class AlertEndpoints
         return text.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{text.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : text;
     }
 
-    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+    private static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
 
     private static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -8,6 +8,9 @@ namespace SkimGuard.Alerts.Store;
 public static class AlertLifecycle
 {
     public const string Open = "open", Acknowledged = "acknowledged", Dispatched = "dispatched", Resolved = "resolved";
+
+    /// <summary>Not a state: the filter for every alert still being worked (open, acknowledged or dispatched).</summary>
+    public const string Active = "active";
     public const string SkimmerFound = "skimmer_found", FalseAlarm = "false_alarm", Duplicate = "duplicate";
 
     /// <summary>The outcome the detector gives an alert it withdrew (other flagged terminals explain its cards); not an officer's choice.</summary>

@@ -128,7 +128,9 @@ public sealed class AlertStore(Database database, TimeProvider clock)
             where.Add(condition);
             parameters[name] = value;
         }
-        if (filter.Status is { } status)
+        if (filter.Status == AlertLifecycle.Active)
+            where.Add($"status IN ('{AlertLifecycle.Open}', '{AlertLifecycle.Acknowledged}', '{AlertLifecycle.Dispatched}')");
+        else if (filter.Status is { } status)
             Add("status = @status", "status", status);
         if (filter.Locality is { } locality)
             Add("locality = @locality", "locality", locality);

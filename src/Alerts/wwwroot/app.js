@@ -8,10 +8,36 @@ const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&am
 const day = (iso) => iso ? iso.slice(0, 10) : "";
 const when = (iso) => iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
 
+// The address holds what is on screen: /alerts/{id} for an open alert and the list's filters in the query, so that a
+// reload, Back, and a link sent to a colleague all show the same thing.
+const filters = ["status", "locality", "bank", "from", "to", "min_score"];
+const alertInAddress = () => { const m = location.pathname.match(/^\/alerts\/([^/]+)$/); return m ? decodeURIComponent(m[1]) : null; };
+function filterQuery() {
+  const query = new URLSearchParams();
+  for (const name of filters) if ($(`filter-${name}`).value) query.set(name, $(`filter-${name}`).value);
+  return query;
+}
+function addressOf(id) {
+  const query = filterQuery().toString();
+  return (id ? `/alerts/${encodeURIComponent(id)}` : "/") + (query ? `?${query}` : "");
+}
+function filtersFromAddress() {
+  const query = new URLSearchParams(location.search);
+  for (const name of filters) $(`filter-${name}`).value = query.get(name) ?? (name === "status" ? "active" : "");
+}
+/** The list's filters as the API reads them: "all" is no status, and a period ends after its last day. */
+function apiQuery() {
+  const query = filterQuery();
+  if (query.get("status") === "all") query.delete("status");
+  if (query.get("to")) query.set("to", new Date(Date.parse(query.get("to")) + 864e5).toISOString().slice(0, 10));
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
 async function api(path, options = {}) {
   const response = await fetch(path, { credentials: "same-origin", headers: { "Content-Type": "application/json" }, ...options });
   // A 401 on sign-in is a wrong password (the server says so); anywhere else the session has ended.
-  if (response.status === 401 && path !== "api/login") { showLogin(); throw new Error("signed out; sign in again"); }
+  if (response.status === 401 && path !== "/api/login") { showLogin(); throw new Error("signed out; sign in again"); }
   const body = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
   if (!response.ok) throw new Error(body?.error ?? response.statusText);
   return body;
@@ -29,7 +55,7 @@ $("login").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   try {
-    state.user = await api("api/login", { method: "POST", body: JSON.stringify({ name: form.get("name"), password: form.get("password") }) });
+    state.user = await api("/api/login", { method: "POST", body: JSON.stringify({ name: form.get("name"), password: form.get("password") }) });
     $("login-error").textContent = "";
     await start();
   } catch (error) {
@@ -38,35 +64,39 @@ $("login").addEventListener("submit", async (event) => {
 });
 
 async function start() {
-  state.user ??= await api("api/me");
+  state.user ??= await api("/api/me");
   $("login").hidden = true;
   $("app").hidden = false;
   $("who").innerHTML = `${esc(state.user.name)} (${esc(state.user.role)}) <button id="logout">Sign out</button>`;
-  $("logout").onclick = async () => { await api("api/logout", { method: "POST" }); state.user = null; showLogin(); };
+  $("logout").onclick = async () => { await api("/api/logout", { method: "POST" }); state.user = null; showLogin(); };
   await loadMap();
+  fillFilterChoices();
+  filtersFromAddress();
   await Promise.all([loadAlerts(), loadFigures(), loadAdmin()]);
+  if (alertInAddress()) await select(alertInAddress(), { remember: false });
   listen();
 }
 
 /** For admins: webhook subscribers and how their deliveries stand (pending ones are being retried). */
 async function loadAdmin() {
   if (state.user.role !== "admin") { $("admin").hidden = true; return; }
-  const hooks = await api("api/webhooks");
+  const hooks = await api("/api/webhooks");
   $("admin").hidden = false;
   $("admin").innerHTML = `<h3>Webhooks</h3><table><tr><th>subscriber</th><th>delivered</th><th>pending</th><th>expired</th><th>last error</th></tr>
     ${hooks.map((h) => `<tr><td>${esc(h.url)}</td><td>${h.delivered}</td><td>${h.pending}</td><td>${h.expired}</td><td>${esc(h.last_error ?? "")}</td></tr>`).join("")}</table>`;
 }
 
 async function loadFigures() {
-  const summary = await api("api/summary");
+  const summary = await api("/api/summary");
   const open = summary.by_outcome.open ?? 0;
   $("figures").innerHTML = `<span><b>${open}</b> open</span><span><b>${summary.by_outcome.skimmer_found ?? 0}</b> skimmers found</span>` +
     `<span><b>${summary.by_outcome.false_alarm ?? 0}</b> false alarms</span><span><b>${summary.cards_at_risk}</b> cards at risk</span>`;
 }
 
 async function loadAlerts(highlight) {
-  const status = $("status-filter").value;
-  state.alerts = await api("api/alerts" + (status ? `?status=${status}` : ""));
+  state.alerts = await api("/api/alerts" + apiQuery());
+  $("csv").href = "/api/alerts.csv" + apiQuery();
+  $("empty").hidden = state.alerts.length > 0;
   $("alerts").innerHTML = state.alerts.map((a) => `
     <li data-id="${esc(a.alert_id)}" data-testid="alert" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
       <span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
@@ -78,7 +108,7 @@ async function loadAlerts(highlight) {
 
 async function loadMap() {
   if (state.map) return;
-  const settings = await api("api/atms");
+  const settings = await api("/api/atms");
   state.atms = settings.atms;
   state.map = L.map("map");
   if (settings.tile_url) L.tileLayer(settings.tile_url, { maxZoom: 19, attribution: "map tiles" }).addTo(state.map);
@@ -109,20 +139,52 @@ function drawFlags() {
   }
 }
 
-async function select(id) {
+/** The localities and banks of the registry, as choices of the list's filters. */
+function fillFilterChoices() {
+  const options = (values) => [...new Set(values.filter((v) => v))].sort().map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join("");
+  $("filter-locality").innerHTML = `<option value="">any locality</option>${options(state.atms.map((a) => a.locality))}`;
+  $("filter-bank").innerHTML = `<option value="">any bank</option>${options(state.atms.map((a) => a.bank_id))}`;
+}
+
+/** Back and Forward move between the list and the alerts opened, with the filters each had. */
+window.addEventListener("popstate", async () => {
+  if (!state.user) return;
+  filtersFromAddress();
+  await loadAlerts();
+  if (alertInAddress()) await select(alertInAddress(), { remember: false });
+  else closeDetail();
+});
+
+function closeDetail() {
+  state.selected = null;
+  for (const li of $("alerts").children) li.classList.remove("selected");
+  $("detail").hidden = true;
+  $("detail").textContent = "";
+}
+
+async function select(id, { remember = true } = {}) {
   state.selected = id;
+  if (remember && location.pathname + location.search !== addressOf(id)) history.pushState(null, "", addressOf(id));
   for (const li of $("alerts").children) li.classList.toggle("selected", li.dataset.id === id);
-  const detail = await api(`api/alerts/${encodeURIComponent(id)}`);
+  let detail;
+  try {
+    detail = await api(`/api/alerts/${encodeURIComponent(id)}`);
+  } catch (error) {
+    $("detail").hidden = false;
+    $("detail").innerHTML = `<p class="error" data-testid="detail-error">Alert ${esc(id)} cannot be shown: ${esc(error.message)}.</p>`;
+    return;
+  }
   const a = detail.alert;
   const marker = state.markers.get(id);
   if (marker) { state.map.setView(marker.getLatLng(), Math.max(state.map.getZoom(), 15)); marker.openPopup(); }
   const canAct = ["officer", "admin"].includes(state.user.role);
   $("detail").hidden = false;
   $("detail").innerHTML = `
+    <button id="close-detail" class="close" data-testid="close-detail">Back to the list</button>
     <h2>${esc(a.terminal_id)} <span class="badge ${esc(a.status)}" data-testid="status">${esc(a.status)}</span> ${esc(a.outcome ?? "")}</h2>
     <p>${esc(a.locality ?? "")} · owner ${esc(a.owner_bank ?? "unknown")} · <b>${a.compromised_cards.toFixed(1)}</b> compromised cards among ${a.exposed_cards}
        (p = ${a.p_value.toExponential(1)}) · estimated skimmer period <b>${day(a.window_from)} to ${day(a.window_to)}</b> · ${a.cards_at_risk} cards at risk
-       · <a href="api/alerts/${encodeURIComponent(id)}/report" target="_blank">case report</a></p>
+       · <a href="/api/alerts/${encodeURIComponent(id)}/report" target="_blank">case report</a></p>
     <h3>Timeline</h3>${timeline(a, detail.evidence)}
     <h3>Where the compromised cards were cashed out</h3>
     <table data-testid="evidence"><tr><th>card</th><th>bank</th><th>visited here</th><th>signal</th><th>first fraud</th><th>cashed out at</th></tr>
@@ -141,13 +203,14 @@ async function select(id) {
     <table data-testid="history">${detail.history.map((h) => `<tr><td>${when(h.at)}</td><td>${esc(h.actor)}</td><td>${esc(h.action)}</td><td>${esc(h.note ?? "")}</td></tr>`).join("")}</table>`;
   for (const button of $("detail").querySelectorAll("button[data-action]"))
     button.onclick = () => act(id, button.dataset.action);
+  $("close-detail").onclick = () => { history.pushState(null, "", addressOf(null)); closeDetail(); };
 }
 
 async function act(id, action) {
   try {
-    await api(`api/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify({ note: $("note").value || null, outcome: action === "resolve" ? $("outcome").value : null }) });
+    await api(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify({ note: $("note").value || null, outcome: action === "resolve" ? $("outcome").value : null }) });
     await Promise.all([loadAlerts(), loadFigures()]);
-    await select(id);
+    await select(id, { remember: false });
   } catch (error) {
     $("action-error").textContent = error.message;
   }
@@ -170,16 +233,18 @@ function timeline(alert, evidence) {
 
 function listen() {
   state.events?.close();
-  state.events = new EventSource("api/events");
+  state.events = new EventSource("/api/events");
   const refresh = async (event) => {
     const id = JSON.parse(event.data);
     if (event.type === "raised") $("notice").textContent = `New alert: ${id}`;
     await Promise.all([loadAlerts(event.type === "raised" ? id : undefined), loadFigures(), loadAdmin()]);
-    if (state.selected === id) await select(id);
+    if (state.selected === id) await select(id, { remember: false });
   };
   for (const kind of ["raised", "updated", "reopened", "withdrawn", "cards_at_risk", "acknowledge", "dispatch", "resolve", "reopen"])
     state.events.addEventListener(kind, refresh);
 }
 
-$("status-filter").onchange = () => loadAlerts();
+// A filter changed: the list follows, and the address (replaced, so Back still leaves the list, not each filter).
+for (const name of filters)
+  $(`filter-${name}`).onchange = () => { history.replaceState(null, "", addressOf(state.selected)); loadAlerts(); };
 start().catch(() => showLogin());
