@@ -98,6 +98,9 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         async Task<HttpResponseMessage> Act(string action, object body) => await officer.PostAsJsonAsync($"/api/alerts/{alert.AlertId}/{action}", body);
         Assert.Equal(HttpStatusCode.OK, (await Act("acknowledge", new { note = "seen at 02:10" })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Act("acknowledge", new { note = "again" })).StatusCode);
+        var noNote = await Act("dispatch", new { note = "  " });
+        Assert.Equal(HttpStatusCode.BadRequest, noNote.StatusCode);
+        Assert.Contains("a note is required to dispatch", await noNote.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await Act("dispatch", new { note = "team 3 sent" })).StatusCode);
         var noOutcome = await Act("resolve", new { note = "?" });
         Assert.Equal(HttpStatusCode.Conflict, noOutcome.StatusCode);

@@ -60,6 +60,11 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await page.Locator("#note").FillAsync("called the branch; team on the way");
         await page.GetByTestId("acknowledge").ClickAsync();
         await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("acknowledged");
+        // Each action is confirmed on screen, and only the moves the new state allows stay enabled.
+        await Assertions.Expect(page.GetByTestId("notice")).ToHaveTextAsync("ATM-MB-0004 acknowledged.");
+        await Assertions.Expect(page.GetByTestId("acknowledge")).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByTestId("reopen")).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByTestId("dispatch")).ToBeEnabledAsync();
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("called the branch");
 
         // The alert has its own address, with the list's filter: a reload shows it again, Back returns to the list.
@@ -73,6 +78,20 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1);
         await page.GoForwardAsync();
         await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("ATM-MB-0004");
+
+        // Sending a team needs a note; closing the case is asked twice, and says as what.
+        await page.GetByTestId("dispatch").ClickAsync();
+        await Assertions.Expect(page.Locator("#action-error")).ToContainTextAsync("a note is required to dispatch");
+        await page.Locator("#note").FillAsync("nothing on the slot; camera footage checked");
+        await page.Locator("#outcome").SelectOptionAsync("false_alarm");
+        await page.GetByTestId("resolve").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("confirm")).ToContainTextAsync("as false alarm");
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("acknowledged");
+        await page.GetByTestId("confirm-resolve").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("resolved");
+        await Assertions.Expect(page.GetByTestId("notice")).ToHaveTextAsync("ATM-MB-0004 resolved.");
+        await Assertions.Expect(page.GetByTestId("resolve")).ToBeDisabledAsync();
+        await Assertions.Expect(page.GetByTestId("reopen")).ToBeEnabledAsync();
         // A filter in the address is the list's filter; the CSV follows it; nothing matching says so.
         await page.GotoAsync("/?status=resolved&locality=Mira%20Road%20East");
         await Assertions.Expect(page.GetByTestId("empty")).ToBeVisibleAsync();

@@ -112,6 +112,7 @@ public static class AlertEndpoints
             return refused;
         if (await store.GetAsync(id, http.RequestAborted) is not { } detail)
             return Results.NotFound(new Problem($"no alert {id}"));
+        detail = detail with { History = HistoryLines.FoldDetectorUpdates(detail.History) };
         if (SignedInUser(http) is { Role: Roles.Bank, BankId: { } bank })
         {
             // A bank sees an alert only through its own cards, and nothing of other banks'.
@@ -134,13 +135,16 @@ public static class AlertEndpoints
             return refused;
         if (await store.GetAsync(id, http.RequestAborted) is not { } detail)
             return Results.NotFound(new Problem($"no alert {id}"));
-        return Results.Content(CaseReport.Html(detail, SignedInUser(http)!.Name, DateTimeOffset.UtcNow), "text/html; charset=utf-8");
+        return Results.Content(CaseReport.Html(detail with { History = HistoryLines.FoldDetectorUpdates(detail.History) }, SignedInUser(http)!.Name, DateTimeOffset.UtcNow),
+            "text/html; charset=utf-8");
     }
 
     private static async Task<IResult> TransitionAsync(HttpContext http, string id, string action, TransitionRequest? request, AlertStore store, AlertEvents events)
     {
         if (Require(http, Roles.Admin, Roles.Officer) is { } refused)
             return refused;
+        if (AlertLifecycle.NoteMissing(action, request?.Note) is { } noNote)
+            return Results.BadRequest(new Problem(noNote));
         var (alert, problem) = await store.TransitionAsync(id, action, SignedInUser(http)!.Name, request?.Note, request?.Outcome, http.RequestAborted);
         if (alert is null)
             return problem == "no such alert" ? Results.NotFound(new Problem($"no alert {id}")) : Results.Conflict(new Problem(problem!));

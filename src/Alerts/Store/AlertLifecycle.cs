@@ -32,6 +32,16 @@ public static class AlertLifecycle
         _ => null,
     };
 
+    /// <summary>
+    /// Sending a team and closing a case are recorded with the reason: who was sent, what was found. The case file is
+    /// read months later by someone who was not there.
+    /// </summary>
+    public static string? NoteMissing(string action, string? note) =>
+        !string.IsNullOrWhiteSpace(note) ? null
+        : action == "dispatch" ? "a note is required to dispatch a team: who was sent, and when"
+        : action == "resolve" ? "a note is required to resolve an alert: what was found at the terminal"
+        : null;
+
     /// <summary>Why an action is refused, for the officer.</summary>
     public static string Why(string status, string action, string? outcome) =>
         !Actions.Contains(action) ? $"unknown action '{action}'; one of {string.Join(", ", Actions)}"

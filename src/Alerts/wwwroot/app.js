@@ -7,6 +7,11 @@ const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const day = (iso) => iso ? iso.slice(0, 10) : "";
 const when = (iso) => iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
+/** How long since a moment, as an officer says it: 40 min, 5 h, 3 days. */
+function age(iso) {
+  const minutes = Math.max(0, (Date.now() - Date.parse(iso)) / 6e4);
+  return minutes < 90 ? `${Math.round(minutes)} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`;
+}
 
 // The address holds what is on screen: /alerts/{id} for an open alert and the list's filters in the query, so that a
 // reload, Back, and a link sent to a colleague all show the same thing.
@@ -100,7 +105,7 @@ async function loadAlerts(highlight) {
   $("alerts").innerHTML = state.alerts.map((a) => `
     <li data-id="${esc(a.alert_id)}" data-testid="alert" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
       <span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
-      <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}</span>
+      <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}${a.status === "resolved" ? "" : ` · open ${age(a.first_flagged_at)}`}</span>
     </li>`).join("");
   for (const li of $("alerts").children) li.onclick = () => select(li.dataset.id);
   drawFlags();
@@ -192,25 +197,53 @@ async function select(id, { remember = true } = {}) {
         <td>${esc(e.signal)} ${esc(e.fraud_type ?? "")}</td><td>${when(e.first_fraud_at)}</td><td>${esc(e.cashout_terminal_id ?? "")} ${esc(e.cashout_country ?? "")}</td></tr>`).join("")}
     </table>
     ${canAct ? `<div class="actions">
-      <textarea id="note" rows="2" placeholder="note for the record (who, what was found)"></textarea>
-      <button data-action="acknowledge" data-testid="acknowledge">Acknowledge</button>
-      <button data-action="dispatch">Dispatch a team</button>
-      <select id="outcome"><option value="skimmer_found">skimmer found</option><option value="false_alarm">false alarm</option><option value="duplicate">duplicate</option></select>
-      <button data-action="resolve">Resolve</button>
-      <button data-action="reopen">Reopen</button>
-      <span class="error" id="action-error"></span></div>` : ""}
+      <label class="note">Note for the record <span class="muted">(required to dispatch or resolve: who was sent, what was found)</span>
+        <textarea id="note" rows="2"></textarea></label>
+      ${actionButton(a, "acknowledge", "Acknowledge")}
+      ${actionButton(a, "dispatch", "Dispatch a team")}
+      <label>Outcome <select id="outcome" ${allowed(a).includes("resolve") ? "" : "disabled"}><option value="skimmer_found">skimmer found</option><option value="false_alarm">false alarm</option><option value="duplicate">duplicate</option></select></label>
+      ${actionButton(a, "resolve", "Resolve…")}
+      ${actionButton(a, "reopen", "Reopen")}
+      <div id="confirm" class="confirm" data-testid="confirm" hidden></div>
+      <p class="error" id="action-error" role="alert"></p></div>` : ""}
     <h3>History</h3>
     <table data-testid="history">${detail.history.map((h) => `<tr><td>${when(h.at)}</td><td>${esc(h.actor)}</td><td>${esc(h.action)}</td><td>${esc(h.note ?? "")}</td></tr>`).join("")}</table>`;
   for (const button of $("detail").querySelectorAll("button[data-action]"))
-    button.onclick = () => act(id, button.dataset.action);
+    button.onclick = () => button.dataset.action === "resolve" ? confirmResolve(a) : act(a, button.dataset.action);
   $("close-detail").onclick = () => { history.pushState(null, "", addressOf(null)); closeDetail(); };
 }
 
-async function act(id, action) {
+/** What can be done from an alert's state (the server enforces the same lifecycle). */
+const allowed = (alert) => ({ open: ["acknowledge", "dispatch", "resolve"], acknowledged: ["dispatch", "resolve"], dispatched: ["resolve"], resolved: ["reopen"] })[alert.status] ?? [];
+const actionButton = (alert, action, label) =>
+  `<button data-action="${action}" data-testid="${action}" ${allowed(alert).includes(action) ? "" : "disabled"}>${label}</button>`;
+const needsNote = (action) => action === "dispatch" || action === "resolve";
+const done = { acknowledge: "acknowledged", dispatch: "dispatched: a team is on its way", resolve: "resolved", reopen: "reopened" };
+
+/** Closing a case is asked twice: a real skimmer was once closed as a false alarm with one click. */
+function confirmResolve(alert) {
+  if (!$("note").value.trim()) { $("action-error").textContent = "a note is required to resolve an alert: what was found at the terminal"; return; }
+  const outcome = $("outcome").selectedOptions[0].textContent;
+  $("confirm").hidden = false;
+  $("confirm").innerHTML = `Close ${esc(alert.terminal_id)} as <b>${esc(outcome)}</b>? It leaves the active list.
+    <button id="confirm-yes" data-testid="confirm-resolve">Yes, close it</button> <button id="confirm-no">Cancel</button>`;
+  $("confirm-yes").onclick = () => act(alert, "resolve");
+  $("confirm-no").onclick = () => { $("confirm").hidden = true; };
+  $("confirm-yes").focus();
+}
+
+async function act(alert, action) {
+  const id = alert.alert_id;
+  const note = $("note").value.trim();
+  if (needsNote(action) && !note) {
+    $("action-error").textContent = action === "dispatch" ? "a note is required to dispatch a team: who was sent, and when" : "a note is required";
+    return;
+  }
   try {
-    await api(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify({ note: $("note").value || null, outcome: action === "resolve" ? $("outcome").value : null }) });
+    await api(`/api/alerts/${encodeURIComponent(id)}/${action}`, { method: "POST", body: JSON.stringify({ note: note || null, outcome: action === "resolve" ? $("outcome").value : null }) });
     await Promise.all([loadAlerts(), loadFigures()]);
     await select(id, { remember: false });
+    $("notice").textContent = `${alert.terminal_id} ${done[action]}.`;
   } catch (error) {
     $("action-error").textContent = error.message;
   }
