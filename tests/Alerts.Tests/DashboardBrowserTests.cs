@@ -49,10 +49,17 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.GetByTestId("notice")).ToContainTextAsync("ATM-MB-0004");
 
         await page.GetByTestId("alert").First.ClickAsync();
-        await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("estimated skimmer period");
+        await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("later turned out compromised");
         await Assertions.Expect(page.GetByTestId("evidence").Locator("tr")).ToHaveCountAsync(3); // header + two cards
         await Assertions.Expect(page.GetByTestId("evidence")).ToContainTextAsync("fraud_report counterfeit");
         await Assertions.Expect(page.GetByTestId("timeline")).ToBeVisibleAsync();
+        // What an officer needs on one screen: which ATM and where, the finding in words, times in IST (UTC on hover).
+        await Assertions.Expect(page.GetByTestId("where")).ToContainTextAsync("ATM 4 · Bhayander West · owned by sbi");
+        await Assertions.Expect(page.GetByTestId("finding")).ToContainTextAsync("2 of the 40 cards used here between 18 Feb 2026 and 23 Feb 2026 later turned out compromised");
+        await Assertions.Expect(page.GetByTestId("finding")).ToContainTextAsync("cashed out in India (1)");
+        await Assertions.Expect(page.GetByTestId("finding")).ToContainTextAsync("less than one in a million");
+        await Assertions.Expect(page.GetByTestId("where").Locator("time")).ToHaveTextAsync("10 Mar 2026, 11:30 IST");
+        await Assertions.Expect(page.GetByTestId("where").Locator("time")).ToHaveAttributeAsync("title", "2026-03-10 06:00 UTC");
         await Assertions.Expect(page.Locator("path.flag")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator(".leaflet-popup-content")).ToContainTextAsync("ATM-MB-0004");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "alerts-dashboard.png"), FullPage = true });

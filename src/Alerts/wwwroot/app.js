@@ -5,8 +5,32 @@
 const state = { user: null, alerts: [], selected: null, map: null, markers: new Map(), atms: [], events: null };
 const $ = (id) => document.getElementById(id);
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const day = (iso) => iso ? iso.slice(0, 10) : "";
-const when = (iso) => iso ? iso.slice(0, 16).replace("T", " ") + " UTC" : "";
+// Times as the centre reads them, in India's time, with UTC on hover (exports and the API stay in UTC). The skimmer
+// period's days are the engine's days, which are UTC days.
+const istTime = new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false });
+const utcDay = new Intl.DateTimeFormat("en-IN", { timeZone: "UTC", day: "numeric", month: "short", year: "numeric" });
+const whenText = (iso) => iso ? `${istTime.format(new Date(iso))} IST` : "";
+const when = (iso) => iso ? `<time datetime="${esc(iso)}" title="${esc(iso.slice(0, 16).replace("T", " "))} UTC">${whenText(iso)}</time>` : "";
+const day = (iso) => iso ? utcDay.format(new Date(iso)) : "";
+/** The last day of a period that ends (exclusive) at the start of the next day. */
+const lastDay = (iso) => day(new Date(Date.parse(iso) - 1).toISOString());
+const regions = new Intl.DisplayNames(["en"], { type: "region" });
+const country = (code) => { try { return regions.of(code) ?? code; } catch { return code; } };
+
+/** A p-value as a chance an officer can weigh. */
+function chance(p) {
+  if (p < 1e-12) return "less than one in a trillion";
+  if (p < 1e-9) return "less than one in a billion";
+  if (p < 1e-6) return "less than one in a million";
+  return `about one in ${Math.round(1 / p).toLocaleString("en-IN")}`;
+}
+
+/** Where the compromised cards were cashed out, by country, most first. */
+function cashoutCountries(evidence) {
+  const counts = new Map();
+  for (const e of evidence) if (e.cashout_country) counts.set(e.cashout_country, (counts.get(e.cashout_country) ?? 0) + 1);
+  return [...counts].sort((x, y) => y[1] - x[1]).map(([code, n]) => `${esc(country(code))} (${n})`).join(", ");
+}
 /** How long since a moment, as an officer says it: 40 min, 5 h, 3 days. */
 function age(iso) {
   const minutes = Math.max(0, (Date.now() - Date.parse(iso)) / 6e4);
@@ -183,13 +207,20 @@ async function select(id, { remember = true } = {}) {
   const marker = state.markers.get(id);
   if (marker) { state.map.setView(marker.getLatLng(), Math.max(state.map.getZoom(), 15)); marker.openPopup(); }
   const canAct = ["officer", "admin"].includes(state.user.role);
+  const atm = state.atms.find((t) => t.terminal_id === a.terminal_id);
+  const places = cashoutCountries(detail.evidence);
   $("detail").hidden = false;
   $("detail").innerHTML = `
     <button id="close-detail" class="close" data-testid="close-detail">Back to the list</button>
     <h2>${esc(a.terminal_id)} <span class="badge ${esc(a.status)}" data-testid="status">${esc(a.status)}</span> ${esc(a.outcome ?? "")}</h2>
-    <p>${esc(a.locality ?? "")} · owner ${esc(a.owner_bank ?? "unknown")} · <b>${a.compromised_cards.toFixed(1)}</b> compromised cards among ${a.exposed_cards}
-       (p = ${a.p_value.toExponential(1)}) · estimated skimmer period <b>${day(a.window_from)} to ${day(a.window_to)}</b> · ${a.cards_at_risk} cards at risk
-       · <a href="/api/alerts/${encodeURIComponent(id)}/report" target="_blank">case report</a></p>
+    <p class="where" data-testid="where"><b>${esc(atm?.name ?? a.terminal_type)}</b> · ${esc(a.locality ?? atm?.locality ?? "locality unknown")} ·
+       owned by ${esc(a.owner_bank ?? atm?.bank_id ?? "unknown")} · flagged ${when(a.first_flagged_at)}</p>
+    <p class="finding" data-testid="finding"><b>${detail.evidence.length} of the ${a.exposed_cards} cards</b> used here between
+       <b>${day(a.window_from)}</b> and <b>${lastDay(a.window_to)}</b> later turned out compromised${places ? `; their clones were cashed out in ${places}` : ""}.
+       The chance of so many by coincidence: ${chance(a.p_value)}. <b>${a.cards_at_risk}</b> other cards used here then are at risk; their banks have the list.
+       <a href="/api/alerts/${encodeURIComponent(id)}/report" target="_blank">Case report</a></p>
+    <details><summary>Analyst's figures</summary><p>k ${a.compromised_cards.toFixed(1)} weighted compromised of n ${a.exposed_cards} cards,
+       p = ${a.p_value.toExponential(1)}, score ${a.score.toFixed(1)}; skimmer period ${esc(a.window_from)} to ${esc(a.window_to)} (UTC, end excluded)</p></details>
     <h3>Timeline</h3>${timeline(a, detail.evidence)}
     <h3>Where the compromised cards were cashed out</h3>
     <table data-testid="evidence"><tr><th>card</th><th>bank</th><th>visited here</th><th>signal</th><th>first fraud</th><th>cashed out at</th></tr>
@@ -258,8 +289,8 @@ function timeline(alert, evidence) {
   return `<svg width="680" height="90" role="img" aria-label="timeline" data-testid="timeline">
     <rect x="${x(alert.window_from)}" y="10" width="${Math.max(2, x(alert.window_to) - x(alert.window_from))}" height="60" fill="#fde2e1"/>
     <text x="${x(alert.window_from)}" y="84">skimmer period</text>
-    ${evidence.map((e) => `<circle cx="${x(e.visited_at)}" cy="30" r="4" fill="#d93025"><title>visit ${when(e.visited_at)}</title></circle>`).join("")}
-    ${frauds.map((t, i) => `<circle cx="${x(t)}" cy="${60 - i * 40 / Math.max(1, frauds.length)}" r="3" fill="#1a73e8"><title>first fraud ${when(t)}</title></circle>`).join("")}
+    ${evidence.map((e) => `<circle cx="${x(e.visited_at)}" cy="30" r="4" fill="#d93025"><title>visit ${whenText(e.visited_at)}</title></circle>`).join("")}
+    ${frauds.map((t, i) => `<circle cx="${x(t)}" cy="${60 - i * 40 / Math.max(1, frauds.length)}" r="3" fill="#1a73e8"><title>first fraud ${whenText(t)}</title></circle>`).join("")}
     <text x="40" y="8">${day(new Date(min).toISOString())}</text><text x="600" y="8">${day(new Date(max).toISOString())}</text>
     <text x="560" y="30"><tspan fill="#d93025">●</tspan> visits here</text><text x="560" y="60"><tspan fill="#1a73e8">●</tspan> first frauds</text></svg>`;
 }
