@@ -164,6 +164,51 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         Assert.Equal("DENY", headers.GetValues("X-Frame-Options").Single());
     }
 
+    [Fact]
+    public async Task OnAPhoneALinkToAnAlertOpensItAloneAndFitsTheScreen()
+    {
+        var registry = Path.Combine(Path.GetTempPath(), $"atms-{Guid.NewGuid():N}.csv");
+        AtmRegistry.Save(registry, Enumerable.Range(1, 12).Select(i => new AtmRecord(
+            $"ATM-MB-{i:0000}", i % 2 == 0 ? "sbi" : "hdfc", $"ATM {i}, Station Road", 19.28 + i * 0.003, 72.84 + (i % 4) * 0.006, "Bhayander West")));
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, registryPath: registry);
+        await (await host.UserAsync("officer.m", "officer")).PostAsync("/api/logout", null, TestContext.Current.CancellationToken);
+        var alert = Feed.Alert("ATM-MB-0006", k: 12);
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], []);
+        using var viewer = await host.UserAsync("viewer.m", "viewer");
+        await Feed.WaitUntilAsync(async () => (await viewer.GetStringAsync("/api/alerts", TestContext.Current.CancellationToken)).Contains("ATM-MB-0006", StringComparison.Ordinal), "the alert");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions
+        {
+            BaseURL = host.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 390, Height = 844 }, IsMobile = true, HasTouch = true,
+        });
+        // The link a colleague sent: signing in lands on the alert itself.
+        await page.GotoAsync($"/alerts/{Uri.EscapeDataString(alert.AlertId)}");
+        await page.GetByLabel("Name").FillAsync("officer.m");
+        await page.GetByLabel("Password").FillAsync("password-of-officer.m");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("finding")).ToContainTextAsync("of the 40 cards used here");
+        await Assertions.Expect(page.GetByTestId("alerts")).ToBeHiddenAsync();
+
+        // Nothing wider than the screen: not the alert, not the header's Sign out, not the page.
+        foreach (var part in new[] { page.GetByTestId("detail"), page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }), page.GetByTestId("map") })
+        {
+            var box = await part.BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.X >= 0 && box.X + box.Width <= 390.5, $"{box.X} + {box.Width} is outside a 390 px screen");
+        }
+        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways");
+        Assert.True((await page.GetByTestId("map").BoundingBoxAsync())!.Width > 300, "the map is a strip");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "alerts-phone-alert.png"), FullPage = true });
+
+        await page.GetByTestId("close-detail").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("detail")).ToBeHiddenAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "alerts-phone-list.png") });
+    }
+
     private static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);

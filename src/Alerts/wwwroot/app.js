@@ -76,6 +76,7 @@ function showLogin() {
   // Nothing of the last user's session stays on screen.
   state.events?.close();
   for (const id of ["who", "figures", "alerts", "detail", "admin", "notice"]) $(id).textContent = "";
+  $("app").classList.remove("has-detail");
   $("app").hidden = true;
   $("login").hidden = false;
 }
@@ -186,6 +187,8 @@ window.addEventListener("popstate", async () => {
 
 function closeDetail() {
   state.selected = null;
+  $("app").classList.remove("has-detail");
+  state.map?.invalidateSize();
   for (const li of $("alerts").children) li.classList.remove("selected");
   $("detail").hidden = true;
   $("detail").textContent = "";
@@ -210,6 +213,8 @@ async function select(id, { remember = true } = {}) {
   const atm = state.atms.find((t) => t.terminal_id === a.terminal_id);
   const places = cashoutCountries(detail.evidence);
   $("detail").hidden = false;
+  $("app").classList.add("has-detail");
+  state.map.invalidateSize();
   $("detail").innerHTML = `
     <button id="close-detail" class="close" data-testid="close-detail">Back to the list</button>
     <h2>${esc(a.terminal_id)} <span class="badge ${esc(a.status)}" data-testid="status">${esc(a.status)}</span> ${esc(a.outcome ?? "")}</h2>
@@ -286,7 +291,7 @@ function timeline(alert, evidence) {
   const [min, max] = [Math.min(...times) - 864e5, Math.max(...times) + 864e5];
   const x = (t) => 40 + (Date.parse(t) - min) / (max - min) * 620;
   const frauds = evidence.map((e) => e.first_fraud_at).sort();
-  return `<svg width="680" height="90" role="img" aria-label="timeline" data-testid="timeline">
+  return `<svg width="680" height="90" viewBox="0 0 680 90" role="img" aria-label="timeline" data-testid="timeline">
     <rect x="${x(alert.window_from)}" y="10" width="${Math.max(2, x(alert.window_to) - x(alert.window_from))}" height="60" fill="#fde2e1"/>
     <text x="${x(alert.window_from)}" y="84">skimmer period</text>
     ${evidence.map((e) => `<circle cx="${x(e.visited_at)}" cy="30" r="4" fill="#d93025"><title>visit ${whenText(e.visited_at)}</title></circle>`).join("")}
