@@ -82,7 +82,7 @@ public sealed partial class DeploymentTests
         return property is { CanWrite: true } && Resolves(property.PropertyType, path[1..]);
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "docker-compose.yml")))
