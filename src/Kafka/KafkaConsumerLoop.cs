@@ -175,7 +175,13 @@ public abstract partial class KafkaConsumerLoop : BackgroundService
             {
                 if (e.Error.IsFatal)
                     throw new KafkaFatalException(consumer.Name, e.Error);
-                LogConsumeError(e.Error.Reason); // a topic not there yet, a broker away: librdkafka carries on by itself
+                // A topic not there yet, a broker away: librdkafka carries on by itself. A topic missing is expected on a
+                // new cluster, where topics are created by their first message (the demo, a first deployment): it is
+                // said plainly, not as a warning that makes a first run look broken.
+                if (e.Error.Code == ErrorCode.UnknownTopicOrPart)
+                    LogTopicNotYet(e.Error.Reason);
+                else
+                    LogConsumeError(e.Error.Reason);
                 return;
             }
             if (_fatal is { } fatal)
@@ -225,6 +231,9 @@ public abstract partial class KafkaConsumerLoop : BackgroundService
 
     [LoggerMessage(LogLevel.Warning, "Kafka consume error: {Reason}")]
     private partial void LogConsumeError(string reason);
+
+    [LoggerMessage(LogLevel.Information, "Waiting for a topic that does not exist yet (created by its first message, or by the deployment's topic setup): {Reason}")]
+    private partial void LogTopicNotYet(string reason);
 
     [LoggerMessage(LogLevel.Warning, "Kafka client {Client}: {Reason}")]
     private partial void LogKafkaError(string client, string reason);
