@@ -48,7 +48,13 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("notice")).ToContainTextAsync("ATM-MB-0004");
 
-        await page.GetByTestId("alert").First.ClickAsync();
+        // The keyboard's path: Tab from the page's start reaches the alert (not 160 map dots), Enter opens it.
+        await Assertions.Expect(page.GetByTestId("legend")).ToContainTextAsync("alert being worked");
+        await page.Locator("body").FocusAsync();
+        for (var tab = 0; tab < 30 && await page.EvaluateAsync<string?>("document.activeElement?.dataset?.testid ?? null") != "alert"; tab++)
+            await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.GetByTestId("alert").First).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("later turned out compromised");
         await Assertions.Expect(page.GetByTestId("evidence").Locator("tr")).ToHaveCountAsync(3); // header + two cards
         await Assertions.Expect(page.GetByTestId("evidence")).ToContainTextAsync("fraud_report counterfeit");

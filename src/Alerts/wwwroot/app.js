@@ -128,11 +128,15 @@ async function loadAlerts(highlight) {
   $("csv").href = "/api/alerts.csv" + apiQuery();
   $("empty").hidden = state.alerts.length > 0;
   $("alerts").innerHTML = state.alerts.map((a) => `
-    <li data-id="${esc(a.alert_id)}" data-testid="alert" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
+    <li data-id="${esc(a.alert_id)}" data-testid="alert" tabindex="0" role="button" aria-label="Open alert on ${esc(a.terminal_id)}, ${esc(a.status)}" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
       <span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
       <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}${a.status === "resolved" ? "" : ` · open ${age(a.first_flagged_at)}`}</span>
     </li>`).join("");
-  for (const li of $("alerts").children) li.onclick = () => select(li.dataset.id);
+  for (const li of $("alerts").children) {
+    li.onclick = () => select(li.dataset.id);
+    // The list is the keyboard's way in: Enter or Space opens an alert, as a click does.
+    li.onkeydown = (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(li.dataset.id); } };
+  }
   drawFlags();
 }
 
@@ -152,12 +156,19 @@ async function loadMap() {
   }
   const points = state.atms.map((a) => [a.lat, a.lon]);
   if (points.length) state.map.fitBounds(points); else state.map.setView([19.29, 72.85], 13);
+  const legend = L.control({ position: "bottomleft" });
+  legend.onAdd = () => Object.assign(L.DomUtil.create("div", "legend"), {
+    innerHTML: `<span><i class="dot active"></i> alert being worked</span><span><i class="dot resolved"></i> resolved alert</span><span><i class="dot atm"></i> ATM</span>`,
+  });
+  legend.addTo(state.map);
+  state.map.getContainer().querySelector(".legend").dataset.testid = "legend";
 }
 
 function drawFlags() {
   for (const marker of state.markers.values()) marker.remove();
   state.markers.clear();
-  for (const a of state.alerts) {
+  // Resolved ones first, so that an alert still being worked is always drawn on top of them.
+  for (const a of [...state.alerts].sort((x, y) => (y.status === "resolved") - (x.status === "resolved"))) {
     if (a.lat == null) continue;
     const colour = a.status === "resolved" ? "#5f6368" : "#d93025";
     const marker = L.circleMarker([a.lat, a.lon], { radius: 9, color: colour, fillColor: colour, fillOpacity: 0.85, className: "flag" })
