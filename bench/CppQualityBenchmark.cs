@@ -130,6 +130,7 @@ internal static class CppQualityBenchmark
             AtRiskPrecision = listed == 0 ? 1 : rows.Sum(r => r.AtRiskPrecision * r.ListedCards) / listed,
             OraclePreventableLossRupees = rows.Sum(r => r.OraclePreventableLossRupees),
             PerSkimmer = [.. rows.SelectMany(r => r.PerSkimmer)],
+            FalseAlarms = [.. rows.SelectMany(r => r.FalseAlarms)],
             P90HoursFirstCashoutToFlag = hours.Count == 0 ? null : hours[Math.Min(hours.Count - 1, (int)(0.9 * hours.Count))],
             CapturedCards = Sum(r => r.CapturedCards),
             CapturedCardsListedBeforeFraud = Sum(r => r.CapturedCardsListedBeforeFraud),

@@ -30,14 +30,19 @@ internal static class CppQualityGrid
         var rates = Args.Text(args, "--cashout", "0.05,0.10,0.30").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray();
         // The hub rule is off by default; its own page shows what it costs (CppOptions.ExplainByConcentration).
         var hubRule = args.Contains("--explain-by-concentration");
+        // The local test's tail, swept when tuning it (CppOptions.LocalAlpha).
+        var localAlpha = args.Contains("--local-alpha") ? double.Parse(Args.Text(args, "--local-alpha", ""), CultureInfo.InvariantCulture) : (double?)null;
         var engine = new Engine.Cpp.CppOptions { ExplainByConcentration = hubRule };
+        if (localAlpha is { } alpha)
+            engine = engine with { LocalAlpha = alpha };
         var report = Args.Text(args, "--report", tune ? "out/cpp-grid-tuning.md" : hubRule ? "docs/quality/cpp-grid-hub-rule.md" : "docs/quality/cpp-grid.md");
         var firstSeed = tune ? FirstTuningSeed : FirstEvaluationSeed;
         var command = $"dotnet run -c Release --project bench -- cpp-quality --grid{(tune ? " --tune" : "")}{(hubRule ? " --explain-by-concentration" : "")} --seeds {seeds} --cards {cards} --days {days}"
+            + (localAlpha is { } a ? string.Create(CultureInfo.InvariantCulture, $" --local-alpha {a}") : "")
             + (families.Length == ScenarioPresets.Names.Length ? "" : $" --families {string.Join(',', families)}")
             + (rates.SequenceEqual(DefaultCashoutRates) ? "" : $" --cashout {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))}");
 
-        var cells = new List<(string Family, double Rate, QualityReport Pooled)>();
+        var cells = new List<Cell>();
         foreach (var family in families)
             foreach (var rate in rates)
             {
@@ -49,7 +54,7 @@ internal static class CppQualityGrid
                     rows[i] = await CppQualityBenchmark.RunOneAsync(options, engine);
                 });
                 var pooled = CppQualityBenchmark.Pool([.. rows]);
-                cells.Add((family, rate, pooled));
+                cells.Add(new Cell(family, rate, pooled, rows));
                 Console.Error.WriteLine(Row(family, rate, pooled));
             }
 
@@ -60,7 +65,7 @@ internal static class CppQualityGrid
         return 0;
     }
 
-    private static List<string> Page(string command, bool tune, bool hubRule, int seeds, int firstSeed, int cards, int days, List<(string Family, double Rate, QualityReport Pooled)> cells)
+    private static List<string> Page(string command, bool tune, bool hubRule, int seeds, int firstSeed, int cards, int days, List<Cell> cells)
     {
         var lines = new List<string>
         {
@@ -109,7 +114,23 @@ internal static class CppQualityGrid
         lines.Add("## Why each detectable skimmer was missed");
         lines.Add("");
         lines.AddRange(MissedSkimmers(cells));
+        lines.Add("");
+        lines.Add("## Every false alarm");
+        lines.Add("");
+        lines.AddRange(FalseAlarms(cells, firstSeed));
         return lines;
+    }
+
+    /// <summary>One cell of the grid: a family at a cash-out share, its seeds pooled, and each seed's own scores.</summary>
+    private sealed record Cell(string Family, double Rate, QualityReport Pooled, QualityReport[] Seeds);
+
+    /// <summary>Each terminal flagged with no skimmer: in which world, of what kind, on what evidence.</summary>
+    private static List<string> FalseAlarms(List<Cell> cells, int firstSeed)
+    {
+        var rows = cells.SelectMany(c => c.Seeds.SelectMany((q, i) => q.FalseAlarms.Select(f => string.Create(CultureInfo.InvariantCulture,
+            $"| {c.Family} | {c.Rate:P0} | {firstSeed + i} | {f.TerminalId} | {f.Kind} | {f.K:0.#} of {f.N} | {f.PValue:0.0e0} | {(f.Withdrawn ? "yes" : "no")} |")))).ToList();
+        return rows.Count == 0 ? ["None."]
+            : ["| family | cash-out | seed | terminal | kind | k of n | p | withdrawn |", "| --- | ---: | ---: | --- | --- | ---: | ---: | --- |", .. rows];
     }
 
     private static string Row(string family, double rate, QualityReport q)
@@ -124,7 +145,7 @@ internal static class CppQualityGrid
     /// Each skimmer the oracle could flag and the engine did not, with the engine's last word on its terminal: held back
     /// as an echo, explained away (by what the explaining terminals truly were), or never significant.
     /// </summary>
-    private static List<string> MissedSkimmers(List<(string Family, double Rate, QualityReport Pooled)> cells)
+    private static List<string> MissedSkimmers(List<Cell> cells)
     {
         var missed = cells.SelectMany(c => c.Pooled.PerSkimmer.Where(s => s.Detectable && s.FlaggedAt is null)
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"| {c.Family} | {c.Rate:P0} | {s.TerminalId} ({s.Kind}) | {s.CashedOut} of {s.Visitors} | {s.MissReason} |"))).ToList();
@@ -133,10 +154,10 @@ internal static class CppQualityGrid
     }
 
     /// <summary>Every cell that misses a goal, and by how much.</summary>
-    private static List<string> Misses(List<(string Family, double Rate, QualityReport Pooled)> cells)
+    private static List<string> Misses(List<Cell> cells)
     {
         var misses = new List<string>();
-        foreach (var (family, rate, q) in cells)
+        foreach (var (family, rate, q, _) in cells)
         {
             var cell = string.Create(CultureInfo.InvariantCulture, $"{family} at {rate:P0}");
             if (q.Precision < 0.95)

@@ -121,6 +121,28 @@ public sealed class CompromiseEngineTests
     }
 
     [Fact]
+    public async Task AReportNamingALaterFirstFraudDoesNotTurnTheClonesCashOutAtmIntoACompromisePoint()
+    {
+        // The clones are cashed out in Delhi on days 21 to 23; the banks' counterfeit reports name day 25 as the first
+        // fraud. The report outweighs the signature mark, but the fraud began at the first cash-out: with day 25, the
+        // Delhi ATM's three days of clone withdrawals were exposures and it was flagged as the compromise point.
+        var town = new Town();
+        await town.FeedVisitsAsync();
+        foreach (var (card, i) in town.Victims.Take(25).Select((c, i) => (c, i)))
+            for (var day = 21; day <= 23; day++)
+                await town.Engine.ProcessAsync(Build.Cashout(card, Build.T0.AddDays(day).AddMinutes(i * 10), town.BankOf[card]));
+        var firstCashout = (await town.Store.GetCardAsync(town.Victims[0])).Mark!.FirstFraudAt;
+
+        foreach (var (card, i) in town.Victims.Take(25).Select((c, i) => (c, i)))
+            await town.Engine.ProcessAsync(Build.Report(card, Build.T0.AddDays(25), Build.T0.AddDays(26).AddMinutes(i * 10), bank: town.BankOf[card]));
+        await town.Engine.FlushRescansAsync(Build.T0.AddDays(30));
+
+        var mark = (await town.Store.GetCardAsync(town.Victims[0])).Mark!;
+        Assert.Equal((Signals.FraudReport, firstCashout), (mark.Signal, mark.FirstFraudAt));
+        Assert.Equal([Town.Skimmed], town.Sink.Alerts.Select(a => a.TerminalId).Distinct());
+    }
+
+    [Fact]
     public async Task AStripeCashOutAtAnAtmOfUnknownPlaceCountsWithLessWeight()
     {
         var town = new Town();

@@ -16,8 +16,10 @@ public sealed class LocalEchoTests
     /// <summary>
     /// Residents use four neighbourhood ATMs, the rest of the town twenty others, for 20 days; 15 % of the residents
     /// were skimmed (somewhere unseen, or at <paramref name="skimmedAtm"/> on day 6) and are reported on days 22 to 24.
+    /// With <paramref name="alsoSkimmedAtNx"/>, the residents were skimmed somewhere unseen and, besides, that many others
+    /// at ATM-NX on day 6, reported alike.
     /// </summary>
-    private static async Task<(RecordingSink Sink, CompromiseEngine Engine)> RunAsync(CppOptions options, string? skimmedAtm = null)
+    private static async Task<(RecordingSink Sink, CompromiseEngine Engine)> RunAsync(CppOptions options, string? skimmedAtm = null, int alsoSkimmedAtNx = 0)
     {
         var sink = new RecordingSink();
         var engine = new CompromiseEngine(new InProcessWindowStore(), sink, options, AtmRegistry.Empty);
@@ -36,6 +38,9 @@ public sealed class LocalEchoTests
         }
         if (skimmedAtm is not null)
             visits.AddRange(victims.Select((card, i) => Build.Visit(card, skimmedAtm, Build.T0.AddDays(6).AddHours(9).AddMinutes(i))));
+        var nxVictims = residents.Where((_, i) => i % 7 == 3).Take(alsoSkimmedAtNx).ToList();
+        visits.AddRange(nxVictims.Select((card, i) => Build.Visit(card, "ATM-NX", Build.T0.AddDays(6).AddHours(10).AddMinutes(i))));
+        victims.AddRange(nxVictims);
         foreach (var visit in visits.OrderBy(v => v.Timestamp))
             await engine.ProcessAsync(visit);
         foreach (var (card, i) in victims.Select((c, i) => (c, i)))
@@ -68,5 +73,17 @@ public sealed class LocalEchoTests
         var (sink, _) = await RunAsync(new CppOptions(), skimmedAtm: "ATM-NX");
 
         Assert.Equal(["ATM-NX"], sink.Alerts.Select(a => a.TerminalId).Distinct());
+    }
+
+    [Fact]
+    public async Task TheEchoDoesNotExplainAwayASkimmerAmongIt()
+    {
+        // The neighbourhood ATMs carry the unseen point's victims and the skimmer's, far more significant than the
+        // skimmer's 20 cards, and most of those cards used them: before the echo was barred from explaining, they held
+        // ATM-NX back for good and the skimmer went unflagged.
+        var (sink, engine) = await RunAsync(new CppOptions(), alsoSkimmedAtNx: 20);
+
+        Assert.Equal(["ATM-NX"], sink.Alerts.Select(a => a.TerminalId).Distinct());
+        Assert.True(engine.Counters.LocalEchoes > 0, "the neighbourhood's ATMs were still held back as echoes");
     }
 }

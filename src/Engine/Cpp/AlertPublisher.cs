@@ -41,17 +41,19 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         EvidenceContext? context = null;
         if (!ongoing)
         {
+            // Both tests must pass; the local one first, as it is the cheaper where most significant terminals are held:
+            // among the echoes of a neighbourhood skimmed unseen, where explaining away would test each echo locally too.
             context = await EvidenceOfAsync(terminal, best, cancellationToken);
+            if (!await StandsOutLocallyAsync(terminal, best, context, baseRate, today, cancellationToken))
+            {
+                Counters.LocalEchoes++;
+                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.LocalEcho, best.PValue, []));
+                return;
+            }
             if (await ExplainingTerminalsAsync(context, best, baseRate, today, cancellationToken) is { } explaining)
             {
                 Counters.ExplainedAway++;
                 HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.ExplainedAway, best.PValue, [.. explaining.Order(StringComparer.Ordinal)]));
-                return;
-            }
-            if (!await StandsOutLocallyAsync(terminal, best, context, today, cancellationToken))
-            {
-                Counters.LocalEchoes++;
-                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.LocalEcho, best.PValue, []));
                 return;
             }
         }
@@ -162,11 +164,33 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         }
         if (ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total)
             return stronger; // the flagged terminals explain it: no need to scan more
+        var unflagged = new List<(TerminalHistory History, ScanResult Best)>();
         foreach (var other in sharing.Where(o => !stronger.Contains(o)).Take(ExplainingCandidates))
         {
             var otherHistory = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
             if (otherHistory is not null && WindowScan.Best(otherHistory, baseRate, options) is { } otherBest && otherBest.PValue < best.PValue)
+            {
                 stronger.Add(other);
+                unflagged.Add((otherHistory, otherBest));
+            }
+        }
+        if (ExplainedWeight(evidence, otherTerminalsOf, stronger) < options.ExplainedShare * total)
+            return null;
+        // An unflagged terminal that would itself be held as an echo explains nothing: when a neighbourhood was skimmed
+        // where no feed looks, its ATMs and shops all scan strongly on the same victims, and a skimmer among them would
+        // otherwise be held back by terminals that are never flagged. Each is judged (costly) only while the answer
+        // depends on it: the most significant first, until enough remain to explain, or too few could.
+        var confirmed = stronger.Except(unflagged.Select(u => u.History.TerminalId), StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
+        foreach (var (otherHistory, otherBest) in unflagged.OrderBy(u => u.Best.PValue).ThenBy(u => u.History.TerminalId, StringComparer.Ordinal))
+        {
+            if (await StandsOutLocallyAsync(otherHistory, otherBest, await EvidenceOfAsync(otherHistory, otherBest, cancellationToken), baseRate, today, cancellationToken))
+                confirmed.Add(otherHistory.TerminalId);
+            else
+                stronger.Remove(otherHistory.TerminalId);
+            if (ExplainedWeight(evidence, otherTerminalsOf, confirmed) >= options.ExplainedShare * total)
+                return confirmed;
+            if (ExplainedWeight(evidence, otherTerminalsOf, stronger) < options.ExplainedShare * total)
+                return null;
         }
         return ExplainedWeight(evidence, otherTerminalsOf, stronger) >= options.ExplainedShare * total ? stronger : null;
     }
@@ -231,13 +255,16 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
     /// <summary>
     /// True when this terminal's rate of compromised visitors over the window is at least
     /// <see cref="CppOptions.MinLocalRelativeRisk"/> times, and with a Poisson tail at most <see cref="CppOptions.LocalAlpha"/>
-    /// above, the median rate over the same days of the other terminals its
+    /// above, the median rate over the fortnight around it of the other terminals its
     /// compromised cards share (those within <see cref="CppOptions.LocalComparisonRadiusKm"/> when there are enough of
     /// them); or when too few of those are big enough to compare with. A skimmer stands out among its
     /// victims' other terminals; the terminals of a neighbourhood skimmed somewhere unseen carry one excess together.
     /// </summary>
-    private async ValueTask<bool> StandsOutLocallyAsync(TerminalHistory terminal, ScanResult best, EvidenceContext context, int today, CancellationToken cancellationToken)
+    private async ValueTask<bool> StandsOutLocallyAsync(TerminalHistory terminal, ScanResult best, EvidenceContext context, BaseRates baseRate, int today, CancellationToken cancellationToken)
     {
+        var firstDay = terminal.CardsByDay.Count > 0 ? terminal.CardsByDay.Keys.Min() : best.FromDay;
+        var spanTo = Math.Min(today, Math.Max(best.ToDay, firstDay + options.MaxWindowDays - 1));
+        var spanFrom = Math.Min(best.FromDay, spanTo - options.MaxWindowDays + 1);
         var all = new List<double>();
         var near = new List<double>();
         foreach (var other in context.Sharing.Take(LocalComparisonCandidates))
@@ -245,7 +272,7 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
             var history = await store.GetTerminalAsync(other, today - options.RetentionDays, today, cancellationToken);
             if (history is null)
                 continue;
-            var (k, n) = RateOver(history, Math.Min(best.FromDay, best.ToDay - options.MaxWindowDays + 1), best.ToDay);
+            var (k, n) = RateOver(history, spanFrom, spanTo);
             if (n < options.LocalComparisonMinCards)
                 continue;
             all.Add(k / n);
@@ -253,15 +280,18 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
                 && Geo.DistanceKm(lat, lon, otherLat, otherLon) <= options.LocalComparisonRadiusKm)
                 near.Add(k / n);
         }
-        // The neighbours' rates are taken over the longest window ending with this one (never later: no peeking ahead), so
-        // that a short window early in the data, holding a handful of compromised cards, is not compared with zeros.
+        // The neighbours' rates are taken over the longest window (MaxWindowDays) ending with this one, so that a short
+        // window is not compared with neighbours holding no compromised card yet. Near the start of the data that span
+        // reaches forward instead, never past today (no peeking ahead): a shop's first three days were otherwise compared
+        // with three days of neighbours, nearly all at zero. And never below the town's base rate: an empty
+        // neighbourhood is not evidence that this terminal stands out.
         // The neighbours first: an echo's peers are the terminals around it, while its victims' terminals elsewhere (work,
         // the station, the city centre) see few of them and would make any neighbourhood terminal look exceptional.
         var rates = near.Count >= options.LocalComparisonMinTerminals ? near : all;
         if (rates.Count < options.LocalComparisonMinTerminals)
             return true;
         rates.Sort();
-        var median = rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2;
+        var median = Math.Max(baseRate.All, rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[rates.Count / 2 - 1] + rates[rates.Count / 2]) / 2);
         var (ownK, ownN) = RateOver(terminal, best.FromDay, best.ToDay);
         var expected = median * Math.Max(ownN, 1);
         // Both the size of the excess and its certainty: a small shop's handful of compromised visitors can be three

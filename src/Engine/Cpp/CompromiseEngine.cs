@@ -171,7 +171,7 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
         var history = await store.GetCardAsync(report.CardToken, cancellationToken);
         var weight = options.ReportWeights.GetValueOrDefault(report.FraudType);
         var mark = new CompromiseMark(report.CardToken, report.BankId, weight, Signals.FraudReport,
-            report.FraudType, report.FirstFraudAt ?? report.ReportedAt, report.ReportedAt, history.Mark?.Cashout, weight >= options.StrongEvidenceWeight);
+            report.FraudType, FirstFraud(report, history.Mark), report.ReportedAt, history.Mark?.Cashout, weight >= options.StrongEvidenceWeight);
         await MarkAndRescanAsync(mark, history, report.ReportedAt, cancellationToken);
         await store.MarkAppliedAsync(key, report.ReportedAt, cancellationToken);
         return true;
@@ -200,6 +200,19 @@ public sealed class CompromiseEngine(IWindowStore store, IAlertSink sink, CppOpt
                 await _alerts.RescanAsync(visits.Key, now, cancellationToken);
             await store.SaveRescanAsync(_rescans.EntryOf(visits.Key), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// When the card's fraud began, for a report: the day it names, unless the card was already seen defrauded earlier (a
+    /// clone's cash-out, or an earlier report). Banks name the wrong first day now and then, mostly a later one; a report
+    /// replaces the lighter signature mark, and with the later day the clone's own cash-outs before it would count as
+    /// exposures, flagging the gang's cash-out ATMs in Delhi or Dubai as compromise points. A model mark is a suspicion,
+    /// not a fraud seen, and does not move the day.
+    /// </summary>
+    private static DateTimeOffset FirstFraud(FraudReport report, CompromiseMark? known)
+    {
+        var named = report.FirstFraudAt ?? report.ReportedAt;
+        return known is { Signal: not Signals.ModelScore } && known.FirstFraudAt < named ? known.FirstFraudAt : named;
     }
 
     /// <summary>

@@ -91,7 +91,9 @@ public sealed class DetectionQuality(GroundTruth truth)
         var skimmedTerminals = truth.Skimmers.Select(s => s.TerminalId).ToHashSet(StringComparer.Ordinal);
         var flagged = firstFlag.Keys.ToList();
         var falseAlarms = alerts.Where(a => !skimmedTerminals.Contains(a.TerminalId)).GroupBy(a => a.TerminalId)
-            .Select(g => FalseAlarmKind(g.MaxBy(a => a.UpdatedAt)!)).ToList();
+            .Select(g => g.MaxBy(a => a.UpdatedAt)!)
+            .Select(a => new FalseAlarm(a.TerminalId, FalseAlarmKind(a), a.CompromisedCards, a.ExposedCards, a.PValue, a.Status == AlertStatus.Withdrawn))
+            .OrderBy(f => f.TerminalId, StringComparer.Ordinal).ToList();
         var phishingAtms = truth.PhishingWave?.LocalAtms.ToHashSet(StringComparer.Ordinal) ?? [];
         var found = outcomes.Where(o => o.FlaggedAt is not null).ToList();
         var detectable = outcomes.Where(o => o.Detectable).ToList();
@@ -110,11 +112,11 @@ public sealed class DetectionQuality(GroundTruth truth)
             Precision = flagged.Count == 0 ? 1 : flagged.Count(skimmedTerminals.Contains) / (double)flagged.Count,
             BusyTerminalAlerts = flagged.Count(truth.BusyTerminals.Contains),
             PhishingNeighbourhoodAlerts = flagged.Count(phishingAtms.Contains),
-            EchoAlerts = falseAlarms.Count(k => k == "echo"),
+            EchoAlerts = falseAlarms.Count(f => f.Kind == "echo"),
             WithdrawnFalseAlerts = alerts.Count(a => a.Status == AlertStatus.Withdrawn && !skimmedTerminals.Contains(a.TerminalId)),
             WithdrawnTrueAlerts = alerts.Count(a => a.Status == AlertStatus.Withdrawn && skimmedTerminals.Contains(a.TerminalId)),
-            HubAlerts = falseAlarms.Count(k => k == "hub"),
-            OtherFalseAlerts = falseAlarms.Count(k => k == "other"),
+            HubAlerts = falseAlarms.Count(f => f.Kind == "hub"),
+            OtherFalseAlerts = falseAlarms.Count(f => f.Kind == "other"),
             MedianHoursFirstCashoutToFlag = Percentile(hours, 0.5),
             P90HoursFirstCashoutToFlag = Percentile(hours, 0.9),
             MedianOracleHours = Percentile(oracleHours, 0.5),
@@ -129,7 +131,7 @@ public sealed class DetectionQuality(GroundTruth truth)
             SignatureMarkedCards = signatureMarked.Count,
             SignaturePrecision = signatureMarked.Count == 0 ? 1 : signatureMarked.Count(clones.Contains) / (double)signatureMarked.Count,
             PerSkimmer = outcomes,
-            FalseAlertTerminals = [.. flagged.Where(t => !skimmedTerminals.Contains(t)).Order(StringComparer.Ordinal)],
+            FalseAlarms = falseAlarms,
         };
     }
 

@@ -93,9 +93,15 @@ public sealed record QualityReport
     /// <summary>Each skimmer in detail.</summary>
     public required IReadOnlyList<SkimmerOutcome> PerSkimmer { get; init; }
 
-    /// <summary>Every alert not on a skimmed terminal.</summary>
-    public required IReadOnlyList<string> FalseAlertTerminals { get; init; }
+    /// <summary>Every terminal flagged with no skimmer, as its newest alert stands.</summary>
+    public required IReadOnlyList<FalseAlarm> FalseAlarms { get; init; }
 }
+
+/// <summary>
+/// A terminal flagged with no skimmer: its kind (busy, hub, echo or other, see <see cref="DetectionQuality"/>), the newest
+/// alert's evidence (k weighted compromised of n cards, p-value) and whether it was withdrawn.
+/// </summary>
+public sealed record FalseAlarm(string TerminalId, string Kind, double K, int N, double PValue, bool Withdrawn);
 
 /// <summary>One skimmer: how visible it was and whether and when it was found.</summary>
 public sealed record SkimmerOutcome
