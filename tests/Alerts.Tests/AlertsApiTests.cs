@@ -202,6 +202,11 @@ public sealed class AlertsApiTests(KafkaFixture kafka, PostgresFixture postgres)
         Assert.Single((await viewer.GetStringAsync("/api/alerts.csv?status=resolved", TestContext.Current.CancellationToken)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("ATM-MB-0006", report, StringComparison.Ordinal);
         Assert.Contains("compromised cards among 40", report, StringComparison.Ordinal);
+        // A case-file document: the finding in words, times in IST beside UTC, blanks for the FIR and the officer.
+        Assert.Contains("<b>2 of the 40 cards</b> used at this terminal between 18 Feb 2026 and 23 Feb 2026", report, StringComparison.Ordinal);
+        Assert.Contains("10 Mar 2026, 11:30 IST (06:00 UTC)", report, StringComparison.Ordinal);
+        Assert.Contains("FIR number and police station", report, StringComparison.Ordinal);
+        Assert.Contains("Investigating officer, name and rank", report, StringComparison.Ordinal);
         Assert.DoesNotContain("ct_evidence_sbi_1", report, StringComparison.Ordinal); // tokens shortened in the report
     }
 

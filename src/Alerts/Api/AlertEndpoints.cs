@@ -129,13 +129,13 @@ public static class AlertEndpoints
         return Results.Ok(detail);
     }
 
-    private static async Task<IResult> ReportAsync(HttpContext http, string id, AlertStore store)
+    private static async Task<IResult> ReportAsync(HttpContext http, string id, AlertStore store, SkimGuard.Contracts.Registry.AtmRegistry atms)
     {
         if (Require(http, Roles.Admin, Roles.Officer, Roles.Viewer) is { } refused)
             return refused;
         if (await store.GetAsync(id, http.RequestAborted) is not { } detail)
             return Results.NotFound(new Problem($"no alert {id}"));
-        return Results.Content(CaseReport.Html(detail with { History = HistoryLines.FoldDetectorUpdates(detail.History) }, SignedInUser(http)!.Name, DateTimeOffset.UtcNow),
+        return Results.Content(CaseReport.Html(detail with { History = HistoryLines.FoldDetectorUpdates(detail.History) }, atms.Find(detail.Alert.TerminalId), SignedInUser(http)!.Name, DateTimeOffset.UtcNow),
             "text/html; charset=utf-8");
     }
 
