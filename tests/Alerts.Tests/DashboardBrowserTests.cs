@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using SkimGuard.Contracts.Registry;
 using SkimGuard.TestSupport;
@@ -51,9 +52,9 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         // The keyboard's path: Tab from the page's start reaches the alert (not 160 map dots), Enter opens it.
         await Assertions.Expect(page.GetByTestId("legend")).ToContainTextAsync("alert being worked");
         await page.Locator("body").FocusAsync();
-        for (var tab = 0; tab < 30 && await page.EvaluateAsync<string?>("document.activeElement?.dataset?.testid ?? null") != "alert"; tab++)
+        for (var tab = 0; tab < 30 && !await page.EvaluateAsync<bool>("!!document.activeElement?.closest('[data-testid=alert]')"); tab++)
             await page.Keyboard.PressAsync("Tab");
-        await Assertions.Expect(page.GetByTestId("alert").First).ToBeFocusedAsync();
+        await Assertions.Expect(page.GetByTestId("alert").First.GetByRole(AriaRole.Button)).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("later turned out compromised");
         await Assertions.Expect(page.GetByTestId("evidence").Locator("tr")).ToHaveCountAsync(3); // header + two cards
@@ -213,6 +214,43 @@ public sealed class DashboardBrowserTests(KafkaFixture kafka, PostgresFixture po
         await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("detail")).ToBeHiddenAsync();
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "alerts-phone-list.png") });
+    }
+
+    [Fact]
+    public async Task AxeFindsNothingSeriousOnTheSignInTheListAndAnAlert()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        await (await host.UserAsync("officer.a", "officer")).PostAsync("/api/logout", null, TestContext.Current.CancellationToken);
+        var alert = Feed.Alert("ATM-MB-0007", k: 9);
+        await Feed.ProduceAsync(kafka.BootstrapServers, host.Topics, [alert], [Feed.Cards(alert, "sbi", "ct_sbi_x")]);
+        using var viewer = await host.UserAsync("viewer.a", "viewer");
+        await Feed.WaitUntilAsync(async () => (await viewer.GetStringAsync("/api/alerts", TestContext.Current.CancellationToken)).Contains("ATM-MB-0007", StringComparison.Ordinal), "the alert");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ["--no-sandbox"] });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { BaseURL = host.BaseAddress.ToString(), ViewportSize = new ViewportSize { Width = 1400, Height = 950 } });
+        var found = new List<string>();
+        async Task CheckAsync(string where)
+        {
+            var result = await page.RunAxe();
+            found.AddRange(result.Violations.Where(v => v.Impact is "serious" or "critical")
+                .Select(v => $"{where}: {v.Id} ({v.Impact}) at {string.Join("; ", v.Nodes.Take(3).Select(n => n.Target?.ToString()))}"));
+        }
+
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.GetByTestId("login")).ToBeVisibleAsync();
+        await CheckAsync("sign-in");
+        await page.GetByLabel("Name").FillAsync("officer.a");
+        await page.GetByLabel("Password").FillAsync("password-of-officer.a");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
+        await CheckAsync("list");
+        await page.GetByTestId("alert").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("finding")).ToBeVisibleAsync();
+        await CheckAsync("alert");
+
+        Assert.True(found.Count == 0, string.Join('\n', found));
     }
 
     private static string RepositoryRoot()

@@ -128,15 +128,12 @@ async function loadAlerts(highlight) {
   $("csv").href = "/api/alerts.csv" + apiQuery();
   $("empty").hidden = state.alerts.length > 0;
   $("alerts").innerHTML = state.alerts.map((a) => `
-    <li data-id="${esc(a.alert_id)}" data-testid="alert" tabindex="0" role="button" aria-label="Open alert on ${esc(a.terminal_id)}, ${esc(a.status)}" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
-      <span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
-      <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}${a.status === "resolved" ? "" : ` · open ${age(a.first_flagged_at)}`}</span>
+    <li data-id="${esc(a.alert_id)}" data-testid="alert" class="${a.alert_id === state.selected ? "selected" : ""} ${a.alert_id === highlight ? "new" : ""}">
+      <button type="button" class="item"><span class="badge ${esc(a.status)}">${esc(a.status)}</span> <b>${esc(a.terminal_id)}</b> ${esc(a.locality ?? "")}<br>
+      <span class="muted">score ${a.score.toFixed(1)} · ${a.compromised_cards.toFixed(1)} of ${a.exposed_cards} cards · flagged ${when(a.first_flagged_at)}${a.status === "resolved" ? "" : ` · open ${age(a.first_flagged_at)}`}</span></button>
     </li>`).join("");
-  for (const li of $("alerts").children) {
-    li.onclick = () => select(li.dataset.id);
-    // The list is the keyboard's way in: Enter or Space opens an alert, as a click does.
-    li.onkeydown = (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(li.dataset.id); } };
-  }
+  // Each alert is a button: the list is the keyboard's way in (Tab reaches it, Enter or Space opens an alert).
+  for (const li of $("alerts").children) li.querySelector("button").onclick = () => select(li.dataset.id);
   drawFlags();
 }
 
