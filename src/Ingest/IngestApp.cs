@@ -48,6 +48,23 @@ public static class IngestApp
         builder.Services.AddHealthChecks().AddCheck<KafkaReachable>("kafka", tags: ["ready"]);
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            // An API's answers are data, never pages: not sniffed, not framed, no referrer, not cached on the way.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            // The metrics are labelled by bank: only the management port, or this machine, may read them.
+            if (context.Request.Path.StartsWithSegments("/metrics") && !MayReadMetrics(context, options))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            return next(context);
+        });
         app.MapOpenApi("/openapi/v1.json");
         FeedEndpoints.Map(app);
         app.MapGet("/v1/schemas/{name}", (string name) => Schema(name) is { } schema
@@ -88,4 +105,12 @@ public static class IngestApp
             }
         }
     }
+
+    /// <summary>
+    /// Whether a request may read /metrics: on the management port when one is set (the local port, not the Host header,
+    /// which a caller chooses), else from this machine only.
+    /// </summary>
+    private static bool MayReadMetrics(HttpContext context, IngestOptions options) =>
+        options.MetricsPort is { } port ? context.Connection.LocalPort == port
+        : context.Connection.RemoteIpAddress is { } address && System.Net.IPAddress.IsLoopback(address);
 }

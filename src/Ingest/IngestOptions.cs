@@ -60,6 +60,13 @@ public sealed class IngestOptions
     /// <summary>How long Kafka may take to acknowledge a record before the request fails with 503.</summary>
     public int DeliveryTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// The management port: /metrics answers only on it (a port docker-compose does not publish), and, without it, only to
+    /// callers on this machine. Its counters are labelled by bank: on the banks' port, any bank could read the others'
+    /// volumes. The service must listen on it too (Urls, e.g. "http://+:8080;http://+:9090").
+    /// </summary>
+    public int? MetricsPort { get; set; }
+
     /// <summary>Every bad value, named with its setting; empty when the options can be used.</summary>
     public IReadOnlyList<string> Problems()
     {

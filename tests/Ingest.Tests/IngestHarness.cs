@@ -31,11 +31,13 @@ internal sealed class IngestHost : IAsyncDisposable
     public CapturedLog Log { get; }
 
     /// <summary>Starts Ingest on topics of its own, or on <paramref name="topics"/> (and their group) to restart one.</summary>
-    public static async Task<IngestHost> StartAsync(string bootstrapServers, Action<IngestOptions>? configure = null, TopicNames? topics = null)
+    /// <remarks>With <paramref name="managementPort"/>, it listens there too (the banks' port stays the first address).</remarks>
+    public static async Task<IngestHost> StartAsync(string bootstrapServers, Action<IngestOptions>? configure = null, TopicNames? topics = null, int? managementPort = null)
     {
         topics ??= new TopicNames($"i{Guid.NewGuid():N}");
         var log = new CapturedLog();
-        var app = IngestApp.Build(["--urls", $"http://127.0.0.1:{FreePort.Next()}"], o =>
+        var urls = $"http://127.0.0.1:{FreePort.Next()}" + (managementPort is { } port ? $";http://127.0.0.1:{port}" : "");
+        var app = IngestApp.Build(["--urls", urls], o =>
         {
             o.BootstrapServers = bootstrapServers;
             o.TransactionsTopic = topics.Transactions;
