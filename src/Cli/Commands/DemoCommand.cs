@@ -78,6 +78,7 @@ internal static class DemoCommand
         AtmRegistry.Save(registry, simulation.Registry);
         var database = Path.GetFullPath(Path.Combine(folder, $"alerts-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db"));
 
+        Console.Error.WriteLine("starting Kafka (librdkafka's mock cluster, in this process), Alerts, the Detector and Ingest ...");
         using var kafka = MockKafkaCluster.Start();
         // The terminal shows progress and flags; the services' own logs only when something is wrong (the Kafka clients'
         // complaint that a topic does not exist yet, until the first record creates it, is not).
