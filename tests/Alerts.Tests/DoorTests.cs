@@ -112,4 +112,37 @@ public sealed class DoorTests(KafkaFixture kafka, PostgresFixture postgres) : IC
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(host.BaseAddress, cancel));
         Assert.Contains("webhook target refused", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AnAdminDeletesAUserWhoseSessionEndsAtOnceAndRemovesAWebhook()
+    {
+        var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        using var admin = await host.AdminAsync();
+        using var leaver = await host.UserAsync("leaving.officer", "officer");
+        var cancel = TestContext.Current.CancellationToken;
+        Assert.Equal(HttpStatusCode.OK, (await leaver.GetAsync("/api/me", cancel)).StatusCode);
+        async Task<HttpResponseMessage> DeleteAsync(HttpClient client, string path)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+            request.Headers.Add("Origin", host.BaseAddress.GetLeftPart(UriPartial.Authority));
+            return await client.SendAsync(request, cancel);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await DeleteAsync(leaver, "/api/users/admin")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await DeleteAsync(admin, "/api/users/admin")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync(admin, "/api/users/leaving.officer")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await DeleteAsync(admin, "/api/users/leaving.officer")).StatusCode);
+
+        // The session the deleted officer still holds is dead, and the name cannot sign in.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await leaver.GetAsync("/api/me", cancel)).StatusCode);
+        Assert.DoesNotContain("leaving.officer", await admin.GetStringAsync("/api/users", cancel), StringComparison.Ordinal);
+        using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/login", new { name = "leaving.officer", password = "password-of-leaving.officer" }, cancel)).StatusCode);
+
+        var added = await admin.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/hook", secret = "a-secret-of-sixteen+" }, cancel);
+        var id = (await added.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(cancel)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.NoContent, (await DeleteAsync(admin, $"/api/webhooks/{id}")).StatusCode);
+        Assert.DoesNotContain(id!, await admin.GetStringAsync("/api/webhooks", cancel), StringComparison.Ordinal);
+    }
 }

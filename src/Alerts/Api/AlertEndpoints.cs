@@ -41,7 +41,28 @@ public static class AlertEndpoints
             var (id, problem) = await webhooks.AddAsync(request.Url, request.Secret, http.RequestAborted);
             return problem is null ? Results.Created($"/api/webhooks/{id}", new { id }) : Results.BadRequest(new Problem(problem));
         }).WithSummary("Admin: subscribe {\"url\",\"secret\"}: each new or changed alert is POSTed, signed with HMAC-SHA256 of the body.");
+        api.MapDelete("/webhooks/{id}", async (HttpContext http, string id, SkimGuard.Alerts.Webhooks.WebhookSubscriptions webhooks, ILogger<AdminAudit> audit) =>
+        {
+            if (Require(http, Roles.Admin) is { } refused)
+                return refused;
+            if (!await webhooks.DeleteAsync(id, http.RequestAborted))
+                return Results.NotFound(new Problem($"no webhook {id}"));
+            AdminAudit.WebhookDeleted(audit, SignedInUser(http)!.Name, id);
+            return Results.NoContent();
+        }).WithSummary("Admin: remove a subscriber and its pending deliveries.");
         api.MapGet("/users", async (HttpContext http, Users users) => Require(http, Roles.Admin) ?? Results.Ok(await users.ListAsync()));
+        api.MapDelete("/users/{name}", async (HttpContext http, string name, Users users, ILogger<AdminAudit> audit) =>
+        {
+            if (Require(http, Roles.Admin) is { } refused)
+                return refused;
+            var admin = SignedInUser(http)!.Name;
+            if (name == admin)
+                return Results.Conflict(new Problem("an administrator cannot delete their own account; another administrator can"));
+            if (!await users.DeleteAsync(name, http.RequestAborted))
+                return Results.NotFound(new Problem($"no user {name}"));
+            AdminAudit.UserDeleted(audit, admin, name);
+            return Results.NoContent();
+        }).WithSummary("Admin: delete a user; their sessions end at once.");
         api.MapPost("/users", CreateUserAsync).WithSummary("Admin: create a user {\"name\",\"password\",\"role\",\"bank_id\"}.");
         api.AddEndpointFilter(async (context, next) =>
         {
@@ -261,3 +282,13 @@ public sealed record NewWebhook(string? Url, string? Secret);
 
 /// <summary>An error answer.</summary>
 public sealed record Problem(string Error);
+
+/// <summary>The administrators' changes to who may sign in and who is told, in the log: who did what, when.</summary>
+public sealed partial class AdminAudit
+{
+    [LoggerMessage(LogLevel.Warning, "Audit: administrator {Admin} deleted the user {User}; their sessions ended")]
+    public static partial void UserDeleted(ILogger logger, string admin, string user);
+
+    [LoggerMessage(LogLevel.Warning, "Audit: administrator {Admin} removed the webhook {Webhook} and its pending deliveries")]
+    public static partial void WebhookDeleted(ILogger logger, string admin, string webhook);
+}

@@ -52,6 +52,17 @@ public sealed class Users(AlertStore store, TimeProvider clock)
         return added == 1 ? null : $"a user named {name} exists";
     }
 
+    /// <summary>Deletes a user and ends their sessions at once; false when there was no such user.</summary>
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.Database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await AlertStore.ExecuteAsync(connection, "DELETE FROM sessions WHERE user_name = @name", new() { ["name"] = name }, cancellationToken, transaction);
+        var deleted = await AlertStore.ExecuteAsync(connection, "DELETE FROM users WHERE name = @name", new() { ["name"] = name }, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted == 1;
+    }
+
     /// <summary>Whether any user exists (the first administrator is created when none does).</summary>
     public async Task<bool> AnyAsync(CancellationToken cancellationToken = default)
     {

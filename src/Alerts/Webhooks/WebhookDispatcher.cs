@@ -152,6 +152,17 @@ public sealed class WebhookSubscriptions(AlertStore store, WebhookTargets target
         return (id, null);
     }
 
+    /// <summary>Removes a subscriber and its deliveries, pending ones included; false when there was no such subscriber.</summary>
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.Database.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await AlertStore.ExecuteAsync(connection, "DELETE FROM webhook_deliveries WHERE webhook_id = @id", new() { ["id"] = id }, cancellationToken, transaction);
+        var deleted = await AlertStore.ExecuteAsync(connection, "DELETE FROM webhooks WHERE id = @id", new() { ["id"] = id }, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted == 1;
+    }
+
     /// <summary>Every subscriber with its delivered, pending and expired counts (secrets not shown).</summary>
     public async Task<List<WebhookStatus>> ListAsync(CancellationToken cancellationToken = default)
     {
