@@ -114,10 +114,12 @@ public sealed class DoorTests(KafkaFixture kafka, PostgresFixture postgres) : IC
     }
 
     [Fact]
-    public async Task AnAdminDeletesAUserWhoseSessionEndsAtOnceAndRemovesAWebhook()
+    public async Task AnAdminDeletesAUserWhoseSessionEndsAtOnceRemovesAWebhookAndCannotMistypeABank()
     {
         var db = await AlertsHost.NewDatabaseAsync("sqlite", postgres);
-        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db);
+        var registry = Path.Combine(Path.GetTempPath(), $"atms-{Guid.NewGuid():N}.csv");
+        Contracts.Registry.AtmRegistry.Save(registry, [new("ATM-MB-0001", "sbi", "ATM 1", 19.29, 72.85, "Bhayander West"), new("ATM-MB-0002", "hdfc", "ATM 2", 19.30, 72.86, "Navghar")]);
+        await using var host = await AlertsHost.StartAsync(kafka.BootstrapServers, db, registryPath: registry);
         using var admin = await host.AdminAsync();
         using var leaver = await host.UserAsync("leaving.officer", "officer");
         var cancel = TestContext.Current.CancellationToken;
@@ -139,6 +141,12 @@ public sealed class DoorTests(KafkaFixture kafka, PostgresFixture postgres) : IC
         Assert.DoesNotContain("leaving.officer", await admin.GetStringAsync("/api/users", cancel), StringComparison.Ordinal);
         using var anonymous = new HttpClient { BaseAddress = host.BaseAddress };
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/login", new { name = "leaving.officer", password = "password-of-leaving.officer" }, cancel)).StatusCode);
+
+        // A bank user's bank must be one the registry knows: a typo would see no cards and hear nothing.
+        var typo = await admin.PostAsJsonAsync("/api/users", new { name = "sbi.desk", password = "password-of-sbi.desk", role = "bank", bank_id = "sbl" }, cancel);
+        Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+        Assert.Contains("bank_id: 'sbl' is no bank of the ATM registry", await typo.Content.ReadAsStringAsync(cancel), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/users", new { name = "sbi.desk", password = "password-of-sbi.desk", role = "bank", bank_id = "sbi" }, cancel)).StatusCode);
 
         var added = await admin.PostAsJsonAsync("/api/webhooks", new { url = "http://127.0.0.1:9/hook", secret = "a-secret-of-sixteen+" }, cancel);
         var id = (await added.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(cancel)).GetProperty("id").GetString();

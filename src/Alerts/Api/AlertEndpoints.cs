@@ -214,10 +214,15 @@ public static class AlertEndpoints
         return Results.Ok(new Summary(perMonth, byOutcome, cards));
     }
 
-    private static async Task<IResult> CreateUserAsync(HttpContext http, NewUser request, Users users)
+    private static async Task<IResult> CreateUserAsync(HttpContext http, NewUser request, Users users, SkimGuard.Contracts.Registry.AtmRegistry atms)
     {
         if (Require(http, Roles.Admin) is { } refused)
             return refused;
+        // A bank user sees the cards at risk of its bank_id: a mistyped one would see nothing and be told nothing. The
+        // partner banks are the registry's ATM owners; with no registry loaded there is nothing to check against.
+        var banks = atms.All.Select(a => a.BankId).ToHashSet(StringComparer.Ordinal);
+        if (request is { Role: Roles.Bank, BankId: { } bank } && banks.Count > 0 && !banks.Contains(bank))
+            return Results.BadRequest(new Problem($"bank_id: '{bank}' is no bank of the ATM registry; one of {string.Join(", ", banks.Order(StringComparer.Ordinal))}"));
         var problem = await users.CreateAsync(request.Name ?? "", request.Password ?? "", request.Role ?? "", request.BankId, http.RequestAborted);
         return problem is null ? Results.Created($"/api/users/{request.Name}", new User(request.Name!, request.Role!, request.BankId)) : Results.BadRequest(new Problem(problem));
     }
