@@ -15,6 +15,9 @@ internal static class CppQualityGrid
     /// <summary>Seeds the engine may be tuned on; the page never reports them.</summary>
     public const int FirstTuningSeed = 1;
 
+    /// <summary>The last seed the engine has been tuned on so far (`--tune --seeds 5`); far below the evaluation seeds.</summary>
+    public const int LastTuningSeed = 5;
+
     /// <summary>Seeds the page reports; nobody tunes on them.</summary>
     public const int FirstEvaluationSeed = 101;
 
@@ -73,7 +76,7 @@ internal static class CppQualityGrid
             "",
             $"Measured {DateTime.UtcNow:yyyy-MM-dd} with the engine's default options{(hubRule ? " and the hub rule on (docs/cpp-engine.md, step 4)" : "")}. Each cell pools {seeds} simulated towns "
                 + $"({cards:N0} cards, {days} days, 4 ATM skimmers plus what the family adds), seeds {firstSeed}-{firstSeed + seeds - 1}: "
-                + (tune ? "the **tuning** seeds." : $"the **evaluation** seeds. The engine is tuned only on seeds {FirstTuningSeed}-{FirstTuningSeed + 2} (`--tune`), never on these."),
+                + (tune ? "the **tuning** seeds." : $"the **evaluation** seeds. The engine is tuned only on seeds {FirstTuningSeed}-{LastTuningSeed} (`--tune`), never on these."),
             "",
             "```",
             command,
