@@ -38,10 +38,11 @@ internal static class CppQualityGrid
         var engine = new Engine.Cpp.CppOptions { ExplainByConcentration = hubRule };
         if (localAlpha is { } alpha)
             engine = engine with { LocalAlpha = alpha };
-        var report = Args.Text(args, "--report", tune ? "out/cpp-grid-tuning.md" : hubRule ? "docs/quality/cpp-grid-hub-rule.md" : "docs/quality/cpp-grid.md");
+        var report = Args.Text(args, "--report", tune ? "out/cpp-grid-tuning.md" : hubRule ? "docs/quality/cpp-grid-hub-rule.md"
+            : localAlpha is { } swept ? string.Create(CultureInfo.InvariantCulture, $"docs/quality/cpp-grid-local-alpha-{swept:0e0}.md") : "docs/quality/cpp-grid.md");
         var firstSeed = tune ? FirstTuningSeed : FirstEvaluationSeed;
         var command = $"dotnet run -c Release --project bench -- cpp-quality --grid{(tune ? " --tune" : "")}{(hubRule ? " --explain-by-concentration" : "")} --seeds {seeds} --cards {cards} --days {days}"
-            + (localAlpha is { } a ? string.Create(CultureInfo.InvariantCulture, $" --local-alpha {a}") : "")
+            + (localAlpha is { } a ? string.Create(CultureInfo.InvariantCulture, $" --local-alpha {a:0e0}") : "")
             + (families.Length == ScenarioPresets.Names.Length ? "" : $" --families {string.Join(',', families)}")
             + (rates.SequenceEqual(DefaultCashoutRates) ? "" : $" --cashout {string.Join(',', rates.Select(r => r.ToString(CultureInfo.InvariantCulture)))}");
 
@@ -62,6 +63,8 @@ internal static class CppQualityGrid
             }
 
         var lines = Page(command, tune, hubRule, seeds, firstSeed, cards, days, cells);
+        if (localAlpha is { } tail)
+            lines[0] = string.Create(CultureInfo.InvariantCulture, $"# CPP engine quality grid with the local test's tail at {tail:0e0} (the default is {new Engine.Cpp.CppOptions().LocalAlpha:0e0})");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(report))!);
         await File.WriteAllLinesAsync(report, lines);
         Console.WriteLine(string.Join('\n', lines));

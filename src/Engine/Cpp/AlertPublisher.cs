@@ -41,19 +41,20 @@ internal sealed class AlertPublisher(IWindowStore store, IAlertSink sink, CppOpt
         EvidenceContext? context = null;
         if (!ongoing)
         {
-            // Both tests must pass; the local one first, as it is the cheaper where most significant terminals are held:
-            // among the echoes of a neighbourhood skimmed unseen, where explaining away would test each echo locally too.
+            // Both tests must pass, so their order changes no alert, only the cost and which hold is reported. Explaining
+            // away first: around a flagged skimmer most significant terminals are its shops, held by one look-up each,
+            // where the local test reads twenty neighbours (the local test first cost the 50,000-card backtest 38 %).
             context = await EvidenceOfAsync(terminal, best, cancellationToken);
-            if (!await StandsOutLocallyAsync(terminal, best, context, baseRate, today, cancellationToken))
-            {
-                Counters.LocalEchoes++;
-                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.LocalEcho, best.PValue, []));
-                return;
-            }
             if (await ExplainingTerminalsAsync(context, best, baseRate, today, cancellationToken) is { } explaining)
             {
                 Counters.ExplainedAway++;
                 HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.ExplainedAway, best.PValue, [.. explaining.Order(StringComparer.Ordinal)]));
+                return;
+            }
+            if (!await StandsOutLocallyAsync(terminal, best, context, baseRate, today, cancellationToken))
+            {
+                Counters.LocalEchoes++;
+                HeldBack?.Invoke(new HeldBack(terminalId, now, HoldReason.LocalEcho, best.PValue, []));
                 return;
             }
         }
