@@ -63,8 +63,11 @@ public sealed partial class DeploymentTests
                 Assert.Contains("HEALTHCHECK", dockerfile, StringComparison.Ordinal);
         }
         var prometheus = File.ReadAllText(Path.Combine(Root, "deploy", "prometheus.yml"));
-        foreach (var target in new[] { "ingest:8080", "alerts:8080", "names: [\"detector\"]" })
+        foreach (var target in new[] { "ingest:9090", "alerts:8080", "names: [\"detector\"]" })
             Assert.Contains(target, prometheus, StringComparison.Ordinal);
+        // Ingest's metrics are labelled by bank: Prometheus reads them on the management port, which is not published.
+        Assert.Contains("Ingest__MetricsPort: \"9090\"", Compose, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"9090:9090\"", Compose.Split("  ingest:")[1].Split("\n\n")[0], StringComparison.Ordinal);
         foreach (var service in new[] { "kafka", "redis", "postgres", "ingest", "detector", "alerts", "prometheus", "grafana", "banks" })
             Assert.Matches($"(?m)^  {service}:$", Compose);
     }
