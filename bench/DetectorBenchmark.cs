@@ -61,7 +61,7 @@ internal static partial class DetectorBenchmark
                 [.. Args.Text(args, "--rates", "3000,8000,12000").Split(',').Select(r => double.Parse(r, CultureInfo.InvariantCulture))],
                 fetchWaitMs, batchWaitMs, aofRewrites: !args.Contains("--no-aof-rewrite"));
         if (args.Contains("--live-batch-path"))
-            return await LiveBatchPathAsync();
+            return await LiveBatchPathAsync(modelPath);
         Console.Error.WriteLine($"simulating {cards:N0} cards x {days} days ...");
         var feeds = new MessageFeeds();
         new Simulation(new SimulationOptions { Cards = cards, Days = days, Skimmers = 2, Seed = 3, Atms = Math.Max(150, cards / 320) }).Run(feeds);
@@ -236,7 +236,7 @@ internal static partial class DetectorBenchmark
     /// Diagnostic: the batch path without Kafka on the latency measurement's town, at several batch sizes, so that the
     /// store's cost with real histories can be told apart from Kafka's. Prints, writes no page.
     /// </summary>
-    private static async Task<int> LiveBatchPathAsync()
+    private static async Task<int> LiveBatchPathAsync(string modelPath)
     {
         await using var redis = await RedisServer.StartAsync(appendFsync: "everysec");
         await using var client = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
@@ -248,6 +248,14 @@ internal static partial class DetectorBenchmark
             Console.WriteLine($"Redis store, batches of {batch}: {rate:N0} transactions/s");
         }
         Console.WriteLine($"in-process store, batches of 2000: {await WithoutKafkaAsync(new InProcessWindowStore(), town, 2000):N0} transactions/s");
+        var model = SkimGuard.Models.FraudModel.Load(modelPath);
+        for (var run = 0; run < 3; run++)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            var rate = await WithoutKafkaAsync(new RedisWindowStore(client, new RedisKeys($"live-scored-{Guid.NewGuid():N}"), TimeSpan.FromDays(59), TimeSpan.FromDays(7)), town, 2000, model);
+            Console.WriteLine($"Redis store, batches of 2000, scoring with {model.Version}: {rate:N0} transactions/s, {(GC.GetTotalAllocatedBytes() - allocated) / (double)town.Transactions.Count:N0} bytes allocated a transaction");
+        }
+        Console.WriteLine($"in-process store, batches of 2000, scoring: {await WithoutKafkaAsync(new InProcessWindowStore(), town, 2000, model):N0} transactions/s");
         return 0;
     }
 

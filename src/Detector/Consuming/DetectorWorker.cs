@@ -129,6 +129,9 @@ internal sealed partial class DetectorWorker(
     /// <inheritdoc />
     protected override void OnAssigned(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
     {
+        // A card held between batches is its partition owner's; one whose partition left and came back may have been
+        // changed by another replica meanwhile. Partitions change seldom; the cards are read again on first touch.
+        model.Scoring?.ForgetHeldCards();
         _order.Assign(partitions);
         _coverage?.AssignmentChanged();
         readiness.AssignedPartitions = consumer.Assignment.Count + partitions.Count;
@@ -138,6 +141,7 @@ internal sealed partial class DetectorWorker(
     protected override void OnRevoked(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
     {
         FinishCommitting(consumer);
+        model.Scoring?.ForgetHeldCards();
         _order.Revoke(partitions);
         _coverage?.AssignmentChanged();
         readiness.AssignedPartitions = Math.Max(0, consumer.Assignment.Count - partitions.Count);
@@ -146,6 +150,7 @@ internal sealed partial class DetectorWorker(
     /// <inheritdoc />
     protected override void OnLost(IConsumer<string, byte[]> consumer, IReadOnlyList<TopicPartition> partitions)
     {
+        model.Scoring?.ForgetHeldCards();
         _order.Revoke(partitions);
         _coverage?.AssignmentChanged();
         readiness.AssignedPartitions = 0;

@@ -36,6 +36,9 @@ internal sealed class PendingBatch
     public Engine.Features.FeatureChanges? Features { get; set; }
     public List<(RedisKey Key, RedisValue Field)> StaleFeatureFields { get; } = [];
 
+    /// <summary>Cards read in the old one-field form, to be written a field a transaction with the batch.</summary>
+    public List<(string Token, List<Engine.Features.FeatureTransaction> Transactions)> LegacyFeatureCards { get; } = [];
+
     /// <summary>What the batch has read from Redis: the other side of the overlay.</summary>
     public BatchReads Reads { get; set; } = new();
 
@@ -68,6 +71,7 @@ internal sealed class PendingBatch
         Rescans.Clear();
         Features = null;
         StaleFeatureFields.Clear();
+        LegacyFeatureCards.Clear();
         Reads = new BatchReads();
     }
 

@@ -33,8 +33,11 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>A week's visit bucket by its number (<see cref="BucketOf"/> of the card).</summary>
     public RedisKey CardVisits(int week, int bucket) => $"{prefix}:{{v:{Number(week)}:{Number(bucket)}}}";
 
-    /// <summary>A card's fraud-feature windows: its recent transactions, home country and first report.</summary>
+    /// <summary>A card's fraud-feature windows: its recent transactions (a field each), home country and first report.</summary>
     public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
+
+    /// <summary>A stream of the cards reported for the first time, for replicas holding a card's windows to read it again.</summary>
+    public RedisKey CardsReported => $"{prefix}:{{reported}}";
 
     /// <summary>A terminal's fraud-feature windows: day counts (field: kind and day) and reported frauds.</summary>
     public RedisKey FeatureTerminal(string terminalId) => $"{prefix}:{{t:{terminalId}}}:f";

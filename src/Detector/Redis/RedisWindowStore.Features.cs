@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace SkimGuard.Detector.Redis;
 
 /// <summary>
-/// The fraud features' windows in Redis. A card's hash holds its recent transactions (one field, rewritten by the one
-/// replica that consumes the card's transactions), its home country and its first report (set once); a terminal's hash
+/// The fraud features' windows in Redis. A card's hash holds its recent transactions (a field each, named by the card's
+/// sequence number: the one replica that consumes the card's transactions adds new ones and deletes old ones, and
+/// holds the card in process between batches), its home country and its first report (set once); a terminal's hash
 /// holds day counts, incremented by whichever replica saw the event, and its reported frauds. The batch's changes go
 /// into the batch's MULTI/EXEC with its applied-event keys, so a replayed event neither counts twice nor is lost.
 /// </summary>
@@ -17,6 +18,16 @@ public sealed partial class RedisWindowStore : IFeatureStore
     private static readonly TimeSpan FeatureRetention = TimeSpan.FromDays(FeatureWindows.TerminalDaysKept + 1);
     private const char RecordSeparator = '\u001e';
     private const string FraudFieldPrefix = "x";
+    private const string TransactionFieldPrefix = "t";
+
+    /// <summary>The field that held all of a card's transactions before each had its own; read and converted once.</summary>
+    private const string LegacyTransactionsField = "txns";
+
+    /// <summary>First reports kept in the stream: far more than any replica falls behind between two batches.</summary>
+    private const int CardsReportedKept = 100_000;
+
+    // Where this store has read the stream of reported cards up to (null before the first read).
+    private RedisValue? _cardsReportedCursor;
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default)
@@ -26,13 +37,46 @@ public sealed partial class RedisWindowStore : IFeatureStore
         var cards = new Dictionary<string, CardFeatureState>(StringComparer.Ordinal);
         foreach (var (token, read) in reads)
         {
-            var fields = read.Result.ToDictionary(e => e.Name.ToString(), e => e.Value, StringComparer.Ordinal);
-            if (!fields.TryGetValue("home", out var home))
+            string? home = null;
+            DateTimeOffset? reportedAt = null;
+            var transactions = new List<FeatureTransaction>();
+            foreach (var entry in read.Result)
+            {
+                var name = entry.Name.ToString();
+                if (name.StartsWith(TransactionFieldPrefix, StringComparison.Ordinal))
+                    transactions.Add(ParseTransaction(entry.Value.ToString(), int.Parse(name.AsSpan(TransactionFieldPrefix.Length), CultureInfo.InvariantCulture)));
+                else if (name == "home")
+                    home = entry.Value;
+                else if (name == "reported")
+                    reportedAt = new DateTimeOffset((long)entry.Value, TimeSpan.Zero);
+                else if (name == LegacyTransactionsField)
+                {
+                    var legacy = ParseLegacyTransactions(entry.Value);
+                    transactions.AddRange(legacy);
+                    _batch.LegacyFeatureCards.Add((token, legacy));
+                }
+            }
+            if (home is null)
                 continue; // no transaction of the card kept: as the in-process windows, a report alone records nothing
-            cards[token] = new CardFeatureState(home!, ParseTransactions(fields.GetValueOrDefault("txns")),
-                fields.TryGetValue("reported", out var reported) ? new DateTimeOffset((long)reported, TimeSpan.Zero) : null);
+            cards[token] = new CardFeatureState(home, transactions, reportedAt);
         }
         return cards;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyCollection<string>> TakeCardsReportedAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cardsReportedCursor is not { } cursor)
+        {
+            var newest = await _db.StreamRangeAsync(keys.CardsReported, "-", "+", count: 1, messageOrder: Order.Descending);
+            _cardsReportedCursor = newest.Length > 0 ? newest[0].Id : "0-0";
+            return [];
+        }
+        var entries = await _db.StreamReadAsync(keys.CardsReported, cursor);
+        if (entries.Length == 0)
+            return [];
+        _cardsReportedCursor = entries[^1].Id;
+        return [.. entries.Select(e => e.Values[0].Value.ToString())];
     }
 
     /// <inheritdoc />
@@ -75,14 +119,30 @@ public sealed partial class RedisWindowStore : IFeatureStore
     /// <inheritdoc />
     public void SaveFeatureChanges(FeatureChanges changes) => _batch.Features = changes;
 
-    private void WriteFeatures(ITransaction transaction, FeatureChanges changes, List<(RedisKey Key, RedisValue Field)> stale, List<Task> writes)
+    private void WriteFeatures(ITransaction transaction, FeatureChanges changes, List<(string Token, List<FeatureTransaction> Transactions)> legacyCards,
+        List<(RedisKey Key, RedisValue Field)> stale, List<Task> writes)
     {
         var ttl = retention > FeatureRetention ? retention : FeatureRetention;
-        foreach (var (token, card) in changes.CardStates)
+        foreach (var (token, transactions) in legacyCards)
         {
             var key = keys.FeatureCard(token);
-            writes.Add(transaction.HashSetAsync(key, [new HashEntry("home", card.HomeCountry), new HashEntry("txns", FormatTransactions(card.Transactions))]));
-            if (_ttls.IsDue(key))
+            writes.Add(transaction.HashSetAsync(key, [.. transactions.Select(TransactionEntry)]));
+            writes.Add(transaction.HashDeleteAsync(key, LegacyTransactionsField));
+        }
+        foreach (var (token, card) in changes.Cards)
+        {
+            var key = keys.FeatureCard(token);
+            var renewed = card.NewHomeCountry is not null;
+            if (renewed)
+                writes.Add(transaction.KeyDeleteAsync(key)); // a card forgotten and seen again starts afresh, as in process
+            HashEntry[] entries = [.. card.Added.Select(TransactionEntry)];
+            if (renewed)
+                entries = [new HashEntry("home", card.NewHomeCountry), .. entries];
+            if (entries.Length > 0)
+                writes.Add(transaction.HashSetAsync(key, entries));
+            if (card.Dropped.Count > 0)
+                writes.Add(transaction.HashDeleteAsync(key, [.. card.Dropped.Select(TransactionField)]));
+            if (renewed || _ttls.IsDue(key))
                 writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl)));
         }
         foreach (var (token, reportedAt) in changes.Reported)
@@ -90,7 +150,10 @@ public sealed partial class RedisWindowStore : IFeatureStore
             var key = keys.FeatureCard(token);
             writes.Add(transaction.HashSetAsync(key, "reported", reportedAt.UtcTicks, When.NotExists));
             writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl))); // never shorter than the refreshed TTL
+            writes.Add(transaction.StreamAddAsync(keys.CardsReported, "card", token, maxLength: CardsReportedKept, useApproximateMaxLength: true));
         }
+        if (changes.Reported.Count > 0)
+            writes.Add(transaction.KeyExpireAsync(keys.CardsReported, ttl));
         foreach (var group in changes.TerminalCounts.GroupBy(c => c))
         {
             var key = keys.FeatureTerminal(group.Key.Terminal);
@@ -108,31 +171,24 @@ public sealed partial class RedisWindowStore : IFeatureStore
 
     private static string FraudField(long reported, long fraud) => string.Create(CultureInfo.InvariantCulture, $"{FraudFieldPrefix}{reported}{Separator}{fraud}");
 
-    private static string FormatTransactions(IReadOnlyList<FeatureTransaction> transactions)
+    private static RedisValue TransactionField(int seq) => string.Create(CultureInfo.InvariantCulture, $"{TransactionFieldPrefix}{seq}");
+
+    private static HashEntry TransactionEntry(FeatureTransaction t)
     {
-        var text = new StringBuilder(transactions.Count * 64);
-        foreach (var t in transactions)
-        {
-            if (text.Length > 0)
-                text.Append(RecordSeparator);
-            var flags = (t.CardPresent ? 1 : 0) | (t.Magstripe ? 2 : 0) | (t.Foreign ? 4 : 0);
-            text.Append(CultureInfo.InvariantCulture, $"{t.Ticks}{Separator}{t.AmountMinor}{Separator}{t.TerminalId}{Separator}{t.TxnId}{Separator}{flags}{Separator}{t.Lat:R}{Separator}{t.Lon:R}");
-        }
-        return text.ToString();
+        var flags = (t.CardPresent ? 1 : 0) | (t.Magstripe ? 2 : 0) | (t.Foreign ? 4 : 0);
+        return new HashEntry(TransactionField(t.Seq),
+            string.Create(CultureInfo.InvariantCulture, $"{t.Ticks}{Separator}{t.AmountMinor}{Separator}{t.TerminalId}{Separator}{t.TxnId}{Separator}{flags}{Separator}{t.Lat:R}{Separator}{t.Lon:R}"));
     }
 
-    private static List<FeatureTransaction> ParseTransactions(RedisValue value)
+    private static FeatureTransaction ParseTransaction(string record, int seq)
     {
-        var transactions = new List<FeatureTransaction>();
-        if (value.IsNullOrEmpty)
-            return transactions;
-        foreach (var record in value.ToString().Split(RecordSeparator))
-        {
-            var f = record.Split(Separator);
-            var flags = int.Parse(f[4], CultureInfo.InvariantCulture);
-            transactions.Add(new FeatureTransaction(long.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3],
-                (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, double.Parse(f[5], CultureInfo.InvariantCulture), double.Parse(f[6], CultureInfo.InvariantCulture)));
-        }
-        return transactions;
+        var f = record.Split(Separator);
+        var flags = int.Parse(f[4], CultureInfo.InvariantCulture);
+        return new FeatureTransaction(long.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3],
+            (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, double.Parse(f[5], CultureInfo.InvariantCulture), double.Parse(f[6], CultureInfo.InvariantCulture), seq);
     }
+
+    /// <summary>The card's transactions as one field held them (oldest first), numbered in that order.</summary>
+    private static List<FeatureTransaction> ParseLegacyTransactions(RedisValue value) =>
+        value.IsNullOrEmpty ? [] : [.. value.ToString().Split(RecordSeparator).Select((record, seq) => ParseTransaction(record, seq))];
 }

@@ -185,7 +185,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             writes.Add(transaction.KeyExpireAsync(key, retention));
         }
         if (batch.Features is { } features)
-            WriteFeatures(transaction, features, batch.StaleFeatureFields, writes);
+            WriteFeatures(transaction, features, batch.LegacyFeatureCards, batch.StaleFeatureFields, writes);
         foreach (var (day, hashes) in batch.Applied)
         {
             var key = keys.Applied(day);

@@ -24,7 +24,7 @@ public enum TerminalCount
 
 /// <summary>One card's feature windows as a store keeps them.</summary>
 /// <param name="HomeCountry">The country of the card's first transaction.</param>
-/// <param name="Transactions">Its transactions inside the retention, oldest first.</param>
+/// <param name="Transactions">Its transactions inside the retention, in any order (the windows sort them).</param>
 /// <param name="ReportedAt">When its first fraud report was received.</param>
 public sealed record CardFeatureState(string HomeCountry, IReadOnlyList<FeatureTransaction> Transactions, DateTimeOffset? ReportedAt);
 
@@ -38,8 +38,12 @@ public sealed record CardFeatureState(string HomeCountry, IReadOnlyList<FeatureT
 /// <param name="Foreign">Outside the card's home country.</param>
 /// <param name="Lat">Latitude, NaN when unknown.</param>
 /// <param name="Lon">Longitude, NaN when unknown.</param>
+/// <param name="Seq">
+/// The card's count of transactions taken in before this one: a store keeps each transaction under it, adds new ones and
+/// deletes old ones without rewriting the rest, and two transactions of the same instant keep their order.
+/// </param>
 public readonly record struct FeatureTransaction(
-    long Ticks, long AmountMinor, string TerminalId, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon);
+    long Ticks, long AmountMinor, string TerminalId, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon, int Seq);
 
 /// <summary>One terminal's feature windows as a store keeps them.</summary>
 /// <param name="Counts">Day counts of each kind.</param>
@@ -47,16 +51,14 @@ public readonly record struct FeatureTransaction(
 public sealed record TerminalFeatureState(IReadOnlyList<(TerminalCount Kind, int Day, int Count)> Counts, IReadOnlyList<(long Reported, long Fraud)> Frauds);
 
 /// <summary>
-/// What a batch of events changed in the feature windows: whole card states (a card's transactions come from one
-/// partition, so one replica writes them), and increments for terminals (which every replica touches).
+/// What a batch of events changed in the feature windows: each card's transactions added and dropped (a card's
+/// transactions come from one partition, so one replica writes them), and increments for terminals (which every replica
+/// touches).
 /// </summary>
 public sealed class FeatureChanges
 {
-    /// <summary>Cards whose transactions changed.</summary>
-    public HashSet<string> Cards { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>The new state of each changed card (filled by <see cref="FeatureWindows.TakeChanges"/>).</summary>
-    public Dictionary<string, CardFeatureState> CardStates { get; } = new(StringComparer.Ordinal);
+    /// <summary>What changed in each card whose transactions changed.</summary>
+    public Dictionary<string, CardChange> Cards { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Cards reported for the first time, and when.</summary>
     public Dictionary<string, DateTimeOffset> Reported { get; } = new(StringComparer.Ordinal);
@@ -69,11 +71,35 @@ public sealed class FeatureChanges
 
     /// <summary>True when nothing changed.</summary>
     public bool IsEmpty => Cards.Count == 0 && Reported.Count == 0 && TerminalCounts.Count == 0 && TerminalFrauds.Count == 0;
+
+    /// <summary>The change record of a card, made on first use.</summary>
+    public CardChange Card(string token)
+    {
+        ref var change = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Cards, token, out _);
+        return change ??= new CardChange();
+    }
+}
+
+/// <summary>What a batch changed in one card's windows.</summary>
+public sealed class CardChange
+{
+    /// <summary>
+    /// Set when the card was new to the windows (never seen, or forgotten after a quiet retention): whatever a store kept
+    /// of it is replaced, and this is its home country.
+    /// </summary>
+    public string? NewHomeCountry { get; set; }
+
+    /// <summary>Transactions taken in.</summary>
+    public List<FeatureTransaction> Added { get; } = [];
+
+    /// <summary>The <see cref="FeatureTransaction.Seq"/> of transactions that fell out of the retention.</summary>
+    public List<int> Dropped { get; } = [];
 }
 
 /// <summary>
 /// A window store that also keeps the fraud features' windows (the Redis store): the scoring loads the state a batch
-/// needs at its start and hands back the batch's changes, which the store commits with the batch's other writes.
+/// needs at its start (terminals every batch, cards only when it does not hold them already) and hands back the
+/// batch's changes, which the store commits with the batch's other writes.
 /// </summary>
 public interface IFeatureStore
 {
@@ -85,4 +111,10 @@ public interface IFeatureStore
 
     /// <summary>Holds the batch's feature changes for the batch's commit.</summary>
     void SaveFeatureChanges(FeatureChanges changes);
+
+    /// <summary>
+    /// The cards that any replica reported for the first time since the last call (none on the first call, which starts
+    /// the count): a replica holding such a card across batches holds it without its report, and must read it again.
+    /// </summary>
+    ValueTask<IReadOnlyCollection<string>> TakeCardsReportedAsync(CancellationToken cancellationToken = default);
 }

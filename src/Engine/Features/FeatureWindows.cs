@@ -27,7 +27,9 @@ public sealed class FeatureWindows
 
     private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _terminalNumbers = new(StringComparer.Ordinal);
-    private readonly List<TerminalWindow> _terminals = [];
+    // A terminal's number stays for the windows' life (cards' past transactions name terminals by it); its window is
+    // null while the process does not hold it (with a store, terminals are read afresh every batch).
+    private readonly List<TerminalWindow?> _terminals = [];
     private readonly List<string> _terminalIds = [];
     private FeatureChanges? _changes;
     private readonly HashSet<int> _scratch = [];
@@ -204,7 +206,8 @@ public sealed class FeatureWindows
         {
             if (now - past.Ticks > 30 * TicksPerDay || !past.CardPresent)
                 continue;
-            var visited = _terminals[past.Terminal];
+            if (_terminals[past.Terminal] is not { } visited)
+                continue; // the store has nothing of it: no compromised visitor
             var visitors = visited.CompromisedVisitors.Sum(today, 30);
             if (visitors == 0)
                 continue;
@@ -220,17 +223,23 @@ public sealed class FeatureWindows
     {
         SweepIfNewDay(tx.Timestamp);
         if (!_cards.TryGetValue(tx.CardToken, out var card))
+        {
             _cards.Add(tx.CardToken, card = new CardWindow(tx.Country));
+            _changes?.Cards[tx.CardToken] = new CardChange { NewHomeCountry = tx.Country };
+        }
+        card.Observed = true;
         var terminal = TerminalNumber(tx.TerminalId);
-        _terminals[terminal].Transactions.Add(EventDay.Of(tx.Timestamp));
+        Window(terminal).Transactions.Add(EventDay.Of(tx.Timestamp));
         _changes?.TerminalCounts.Add((tx.TerminalId, TerminalCount.Transactions, EventDay.Of(tx.Timestamp)));
-        _changes?.Cards.Add(tx.CardToken);
-        card.Add(new PastTransaction(
+        var past = new PastTransaction(
             tx.Timestamp.UtcTicks, tx.AmountMinor, terminal, tx.TxnId, tx.IsCardPresent,
             tx.EntryMode is EntryMode.Magstripe or EntryMode.Fallback,
             !string.Equals(card.HomeCountry, tx.Country, StringComparison.Ordinal),
-            tx.Lat ?? double.NaN, tx.Lon ?? double.NaN));
-        card.DropBefore(tx.Timestamp.UtcTicks - CardRetention.Ticks);
+            tx.Lat ?? double.NaN, tx.Lon ?? double.NaN, card.NextSeq++);
+        card.Add(past);
+        var change = _changes?.Card(tx.CardToken);
+        change?.Added.Add(Export(past));
+        card.DropBefore(tx.Timestamp.UtcTicks - CardRetention.Ticks, change?.Dropped);
     }
 
     /// <summary>
@@ -247,14 +256,14 @@ public sealed class FeatureWindows
         foreach (var txnId in report.FraudTxnIds ?? [])
             if (card.Find(txnId) is { } fraud)
             {
-                _terminals[fraud.Terminal].AddReportedFraud(report.ReportedAt.UtcTicks, fraud.Ticks);
+                Window(fraud.Terminal).AddReportedFraud(report.ReportedAt.UtcTicks, fraud.Ticks);
                 var terminalId = _terminalIds[fraud.Terminal];
                 _changes?.TerminalFrauds.Add((terminalId, report.ReportedAt.UtcTicks, fraud.Ticks));
                 _changes?.TerminalCounts.Add((terminalId, TerminalCount.ReportedFrauds, reportDay));
                 _changes?.TerminalCounts.Add((terminalId, TerminalCount.FraudsByTransactionDay, (int)(fraud.Ticks / TicksPerDay)));
                 if (card.IsOrdinary(fraud))
                 {
-                    _terminals[fraud.Terminal].OrdinaryFrauds.Add(reportDay);
+                    Window(fraud.Terminal).OrdinaryFrauds.Add(reportDay);
                     _changes?.TerminalCounts.Add((terminalId, TerminalCount.OrdinaryFrauds, reportDay));
                 }
             }
@@ -267,7 +276,7 @@ public sealed class FeatureWindows
         foreach (var past in card.Transactions)
             if (past.CardPresent && past.Ticks < firstFraud && firstFraud - past.Ticks <= 30 * TicksPerDay && _scratch.Add(past.Terminal))
             {
-                _terminals[past.Terminal].CompromisedVisitors.Add(reportDay);
+                Window(past.Terminal).CompromisedVisitors.Add(reportDay);
                 _changes?.TerminalCounts.Add((_terminalIds[past.Terminal], TerminalCount.CompromisedVisitors, reportDay));
             }
     }
@@ -283,9 +292,6 @@ public sealed class FeatureWindows
     {
         var changes = _changes ?? new FeatureChanges();
         _changes = new FeatureChanges();
-        foreach (var token in changes.Cards)
-            if (_cards.TryGetValue(token, out var card))
-                changes.CardStates[token] = ExportCard(card);
         return changes;
     }
 
@@ -293,14 +299,51 @@ public sealed class FeatureWindows
     public void Clear()
     {
         _cards.Clear();
-        _terminalNumbers.Clear();
-        _terminals.Clear();
-        _terminalIds.Clear();
+        ForgetTerminals();
         _changes = _changes is null ? null : new FeatureChanges();
     }
 
-    /// <summary>Takes in cards' and terminals' state as a store kept it, replacing what the process held of them.</summary>
-    public void Load(IReadOnlyDictionary<string, CardFeatureState> cards, IReadOnlyDictionary<string, TerminalFeatureState> terminals)
+    /// <summary>Whether the process holds the card's windows.</summary>
+    public bool Holds(string cardToken) => _cards.ContainsKey(cardToken);
+
+    /// <summary>Forgets one card's windows: the store's copy is newer.</summary>
+    public void ForgetCard(string cardToken) => _cards.Remove(cardToken);
+
+    /// <summary>
+    /// Forgets the cards none of whose transactions came through here since they were loaded (read only for a report):
+    /// another replica consumes their transactions and changes them in the store.
+    /// </summary>
+    public void ForgetCardsNotObservedHere()
+    {
+        foreach (var (token, card) in _cards)
+            if (!card.Observed)
+                _cards.Remove(token);
+    }
+
+    /// <summary>Forgets every terminal's windows: every replica changes them, so a store's are read afresh each batch.</summary>
+    public void ForgetTerminals() => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_terminals).Clear();
+
+    /// <summary>Takes in cards' state as a store kept it, replacing what the process held of them.</summary>
+    public void LoadCards(IReadOnlyDictionary<string, CardFeatureState> cards)
+    {
+        foreach (var (token, state) in cards)
+        {
+            var card = new CardWindow(state.HomeCountry) { ReportedAt = state.ReportedAt };
+            // Oldest first, and transactions of the same instant in the order they came: the order Observe keeps.
+            foreach (var t in state.Transactions.OrderBy(t => t.Ticks).ThenBy(t => t.Seq))
+            {
+                card.Transactions.Add(new PastTransaction(t.Ticks, t.AmountMinor, TerminalNumber(t.TerminalId), t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon, t.Seq));
+                card.NextSeq = Math.Max(card.NextSeq, t.Seq + 1);
+            }
+            // What Observe would have dropped by now (the store deletes it with the batch).
+            if (card.Transactions.Count > 0)
+                card.DropBefore(card.Transactions[^1].Ticks - CardRetention.Ticks, _changes?.Card(token).Dropped);
+            _cards[token] = card;
+        }
+    }
+
+    /// <summary>Takes in terminals' state as a store kept it, replacing what the process held of them.</summary>
+    public void LoadTerminals(IReadOnlyDictionary<string, TerminalFeatureState> terminals)
     {
         foreach (var (terminalId, state) in terminals)
         {
@@ -309,33 +352,28 @@ public sealed class FeatureWindows
                 window.Counts(kind).Add(day, count);
             foreach (var (reported, fraud) in state.Frauds)
                 window.RestoreFraud(reported, fraud);
-            if (_terminalNumbers.TryGetValue(terminalId, out var number))
-                _terminals[number] = window;
-            else
-            {
-                TerminalNumber(terminalId);
-                _terminals[^1] = window;
-            }
-        }
-        foreach (var (token, state) in cards)
-        {
-            var card = new CardWindow(state.HomeCountry) { ReportedAt = state.ReportedAt };
-            foreach (var t in state.Transactions)
-                card.Transactions.Add(new PastTransaction(t.Ticks, t.AmountMinor, TerminalNumber(t.TerminalId), t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon));
-            _cards[token] = card;
+            _terminals[TerminalNumber(terminalId)] = window;
         }
     }
 
     /// <summary>
-    /// The terminals a card used card-present inside the retention before <paramref name="now"/>: those whose windows its
-    /// point-of-compromise features read (30 days back from each of a batch's transactions, which may span days).
+    /// Adds to <paramref name="terminalIds"/> the terminals the card used card-present inside the retention before
+    /// <paramref name="now"/>: those whose windows its point-of-compromise features read (30 days back from each of a
+    /// batch's transactions, which may span days).
     /// </summary>
-    public static IEnumerable<string> TerminalsVisited(CardFeatureState card, DateTimeOffset now) =>
-        card.Transactions.Where(t => t.CardPresent && now.UtcTicks - t.Ticks <= CardRetention.Ticks).Select(t => t.TerminalId).Distinct(StringComparer.Ordinal);
+    public void AddTerminalsVisited(string cardToken, DateTimeOffset now, HashSet<string> terminalIds)
+    {
+        if (!_cards.TryGetValue(cardToken, out var card))
+            return;
+        foreach (var t in card.Transactions)
+            if (t.CardPresent && now.UtcTicks - t.Ticks <= CardRetention.Ticks)
+                terminalIds.Add(_terminalIds[t.Terminal]);
+    }
 
-    private CardFeatureState ExportCard(CardWindow card) => new(card.HomeCountry,
-        [.. card.Transactions.Select(t => new FeatureTransaction(t.Ticks, t.AmountMinor, _terminalIds[t.Terminal], t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon))],
-        card.ReportedAt);
+    private FeatureTransaction Export(PastTransaction t) =>
+        new(t.Ticks, t.AmountMinor, _terminalIds[t.Terminal], t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon, t.Seq);
+
+    private TerminalWindow Window(int terminal) => _terminals[terminal] ??= new TerminalWindow();
 
     private int TerminalNumber(string terminalId)
     {
@@ -343,7 +381,7 @@ public sealed class FeatureWindows
         {
             number = _terminals.Count;
             _terminalNumbers.Add(terminalId, number);
-            _terminals.Add(new TerminalWindow());
+            _terminals.Add(null);
             _terminalIds.Add(terminalId);
         }
         return number;
@@ -376,6 +414,12 @@ public sealed class FeatureWindows
         /// <summary>When the first fraud report on the card was received.</summary>
         public DateTimeOffset? ReportedAt { get; set; }
 
+        /// <summary>The <see cref="PastTransaction.Seq"/> of the next transaction.</summary>
+        public int NextSeq { get; set; }
+
+        /// <summary>A transaction of the card came through these windows since it was created or loaded.</summary>
+        public bool Observed { get; set; }
+
         public void Add(PastTransaction past)
         {
             // Feeds come in event-time order; a rare late transaction is put in its place.
@@ -385,11 +429,12 @@ public sealed class FeatureWindows
             Transactions.Insert(at, past);
         }
 
-        public void DropBefore(long ticks)
+        /// <summary>Drops the transactions before <paramref name="ticks"/>, adding their sequence numbers to <paramref name="dropped"/>.</summary>
+        public void DropBefore(long ticks, List<int>? dropped)
         {
             var stale = 0;
-            while (stale < Transactions.Count && Transactions[stale].Ticks < ticks)
-                stale++;
+            for (; stale < Transactions.Count && Transactions[stale].Ticks < ticks; stale++)
+                dropped?.Add(Transactions[stale].Seq);
             if (stale > 0)
                 Transactions.RemoveRange(0, stale);
         }
@@ -471,7 +516,7 @@ public sealed class FeatureWindows
     }
 
     private readonly record struct PastTransaction(
-        long Ticks, long AmountMinor, int Terminal, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon)
+        long Ticks, long AmountMinor, int Terminal, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon, int Seq)
     {
         public bool HasLocation => !double.IsNaN(Lat) && !double.IsNaN(Lon);
     }

@@ -11,6 +11,9 @@ namespace SkimGuard.Engine.Features;
 public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
 {
     private readonly float[] _features = new float[FeatureSchema.Count];
+    private readonly HashSet<string> _batchCards = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _batchTerminals = new(StringComparer.Ordinal);
+    private IFeatureStore? _store; // the store the windows were loaded from, if any
 
     /// <summary>The feature windows (for inspection and explanations).</summary>
     public FeatureWindows Windows { get; } = new();
@@ -39,24 +42,63 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
     public void Observe(FraudReport report) => Windows.Observe(report);
 
     /// <summary>
-    /// Before a batch, with a store that keeps the feature windows: forgets what the process held (another replica may
-    /// have changed it since) and loads the state of the batch's cards, of their terminals and of the batch's
-    /// terminals. Two round trips: the cards name the terminals their features read.
+    /// Before a batch, with a store that keeps the feature windows: loads the state of the batch's cards the process does
+    /// not hold already, then of the batch's terminals and the terminals its cards used. Cards are held from batch to
+    /// batch by the replica consuming their transactions (their partition's owner, the only one that adds to them);
+    /// terminals, which every replica changes, are read afresh each batch. A card any replica reported since the last
+    /// batch is read again, as is everything after a change of store (a detector recovering from a failure).
     /// </summary>
     public async ValueTask BeginBatchAsync(IReadOnlyList<Replay.ReplayEvent> events, IFeatureStore store, CancellationToken cancellationToken = default)
     {
+        if (!ReferenceEquals(store, _store))
+        {
+            Windows.Clear();
+            _store = store;
+        }
         Windows.TrackChanges();
-        Windows.Clear();
-        var cardTokens = events.Select(e => e.Transaction?.CardToken ?? e.Report!.CardToken).ToHashSet(StringComparer.Ordinal);
-        var cards = await store.GetFeatureCardsAsync(cardTokens, cancellationToken);
-        var latest = events.Count > 0 ? events.Max(e => e.Time) : DateTimeOffset.MinValue;
-        var terminalIds = events.Where(e => e.Transaction is not null).Select(e => e.Transaction!.TerminalId)
-            .Concat(cards.Values.SelectMany(card => FeatureWindows.TerminalsVisited(card, latest)))
-            .ToHashSet(StringComparer.Ordinal);
-        var terminals = await store.GetFeatureTerminalsAsync(terminalIds, cancellationToken);
-        Windows.Load(cards, terminals);
+        Windows.ForgetTerminals();
+        foreach (var token in await store.TakeCardsReportedAsync(cancellationToken))
+            Windows.ForgetCard(token);
+        _batchCards.Clear();
+        _batchTerminals.Clear();
+        var latest = DateTimeOffset.MinValue;
+        foreach (var e in events)
+        {
+            _batchCards.Add(e.Transaction?.CardToken ?? e.Report!.CardToken);
+            if (e.Transaction is { } tx)
+                _batchTerminals.Add(tx.TerminalId);
+            if (e.Time > latest)
+                latest = e.Time;
+        }
+        var cardsToRead = _batchCards.Where(token => !Windows.Holds(token)).ToList();
+        if (cardsToRead.Count > 0)
+            Windows.LoadCards(await store.GetFeatureCardsAsync(cardsToRead, cancellationToken));
+        foreach (var token in _batchCards)
+            Windows.AddTerminalsVisited(token, latest, _batchTerminals);
+        Windows.LoadTerminals(await store.GetFeatureTerminalsAsync(_batchTerminals, cancellationToken));
     }
 
-    /// <summary>After a batch's events: hands their changes to the store, to be committed with the batch.</summary>
-    public void EndBatch(IFeatureStore store) => store.SaveFeatureChanges(Windows.TakeChanges());
+    /// <summary>
+    /// Forgets the cards held from batch to batch (with a store that keeps the windows; without one the windows are the
+    /// only state, and stay). The detector calls it when its partitions change: a card whose partition went elsewhere
+    /// and came back may have been changed meanwhile.
+    /// </summary>
+    public void ForgetHeldCards()
+    {
+        if (_store is not null)
+            Windows.Clear();
+    }
+
+    /// <summary>How many cards' windows the process holds.</summary>
+    public int HeldCards => Windows.CardCount;
+
+    /// <summary>
+    /// After a batch's events: hands their changes to the store, to be committed with the batch, and lets go of cards
+    /// read only for a report (another replica consumes their transactions).
+    /// </summary>
+    public void EndBatch(IFeatureStore store)
+    {
+        store.SaveFeatureChanges(Windows.TakeChanges());
+        Windows.ForgetCardsNotObservedHere();
+    }
 }
