@@ -36,6 +36,9 @@ internal sealed class PendingBatch
     public Engine.Features.FeatureChanges? Features { get; set; }
     public List<(RedisKey Key, RedisValue Field)> StaleFeatureFields { get; } = [];
 
+    /// <summary>The terminals whose windows the batch changes, with the answer of their version's increment once committed.</summary>
+    public List<(string Terminal, Task<long> Version)> TerminalVersions { get; } = [];
+
     /// <summary>Cards read in the old one-field form, to be written a field a transaction with the batch.</summary>
     public List<(string Token, List<Engine.Features.FeatureTransaction> Transactions)> LegacyFeatureCards { get; } = [];
 
@@ -72,6 +75,7 @@ internal sealed class PendingBatch
         Features = null;
         StaleFeatureFields.Clear();
         LegacyFeatureCards.Clear();
+        TerminalVersions.Clear();
         Reads = new BatchReads();
     }
 

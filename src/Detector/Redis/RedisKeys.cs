@@ -36,6 +36,12 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>A card's fraud-feature windows: its recent transactions (a field each), home country and first report.</summary>
     public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
 
+    /// <summary>
+    /// Each terminal's count of the commits that changed its fraud-feature windows (field: the terminal): a replica holding
+    /// a terminal's windows reads them again only when another replica has counted one since.
+    /// </summary>
+    public RedisKey FeatureTerminalVersions => $"{prefix}:{{ftv}}";
+
     /// <summary>A stream of the cards reported for the first time, for replicas holding a card's windows to read it again.</summary>
     public RedisKey CardsReported => $"{prefix}:{{reported}}";
 

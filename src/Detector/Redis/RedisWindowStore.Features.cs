@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SkimGuard.Engine.Features;
+using SkimGuard.Engine.Windows;
 using StackExchange.Redis;
 
 namespace SkimGuard.Detector.Redis;
@@ -25,6 +26,10 @@ public sealed partial class RedisWindowStore : IFeatureStore
 
     /// <summary>First reports kept in the stream: far more than any replica falls behind between two batches.</summary>
     private const int CardsReportedKept = 100_000;
+
+    // The terminals whose windows the process holds as this store returned them: the version they were read at (or
+    // brought to by this store's own commits) and the event day they were read on.
+    private readonly Dictionary<string, (long Version, int Day)> _heldTerminals = new(StringComparer.Ordinal);
 
     // Where this store has read the stream of reported cards up to (null before the first read).
     private RedisValue? _cardsReportedCursor;
@@ -80,15 +85,35 @@ public sealed partial class RedisWindowStore : IFeatureStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, TerminalFeatureState>> GetFeatureTerminalsAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyDictionary<string, TerminalFeatureState?>> GetFeatureTerminalsAsync(IReadOnlyCollection<string> terminalIds, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
     {
-        var reads = terminalIds.Select(id => (Id: id, Read: _db.HashGetAllAsync(keys.FeatureTerminal(id)))).ToList();
-        await Task.WhenAll(reads.Select(r => r.Read));
-        var terminals = new Dictionary<string, TerminalFeatureState>(StringComparer.Ordinal);
-        foreach (var (id, read) in reads)
+        var terminals = new Dictionary<string, TerminalFeatureState?>(StringComparer.Ordinal);
+        if (terminalIds.Count == 0)
+            return terminals;
+        // Versions first, then the windows of those that changed: a write landing in between makes the version read
+        // older than the windows, which only reads them again next time, never holds them out of date.
+        var ids = terminalIds.ToArray();
+        var versions = await _db.HashGetAsync(keys.FeatureTerminalVersions, Array.ConvertAll(ids, id => (RedisValue)id));
+        var today = EventDay.Of(now);
+        var reads = new List<(string Id, long Version, Task<HashEntry[]> Read)>();
+        for (var i = 0; i < ids.Length; i++)
         {
-            if (read.Result.Length == 0)
+            var version = versions[i].IsNull ? 0 : (long)versions[i];
+            // Read again once a day too: a read is when the fields that fell out of the windows are deleted.
+            if (_heldTerminals.TryGetValue(ids[i], out var held) && held.Version == version && held.Day >= today)
                 continue;
+            reads.Add((ids[i], version, _db.HashGetAllAsync(keys.FeatureTerminal(ids[i]))));
+        }
+        await Task.WhenAll(reads.Select(r => r.Read));
+        foreach (var (id, version, read) in reads)
+        {
+            _heldTerminals[id] = (version, today);
+            if (read.Result.Length == 0)
+            {
+                terminals[id] = null;
+                continue;
+            }
             var counts = new List<(TerminalCount Kind, int Day, int Count)>();
             var frauds = new List<(long Reported, long Fraud)>();
             foreach (var entry in read.Result)
@@ -118,6 +143,24 @@ public sealed partial class RedisWindowStore : IFeatureStore
 
     /// <inheritdoc />
     public void SaveFeatureChanges(FeatureChanges changes) => _batch.Features = changes;
+
+    /// <summary>
+    /// After a commit: a terminal whose version went up by exactly this commit's one is, in the process, as Redis has it
+    /// (the windows took in the same changes); one that went up by more was written by another replica meanwhile, and is
+    /// read again when next needed.
+    /// </summary>
+    private void HeldTerminalsCommitted()
+    {
+        foreach (var (terminal, version) in _batch.TerminalVersions)
+        {
+            if (!_heldTerminals.TryGetValue(terminal, out var held))
+                continue;
+            if (version.Result == held.Version + 1)
+                _heldTerminals[terminal] = (version.Result, held.Day);
+            else
+                _heldTerminals.Remove(terminal);
+        }
+    }
 
     private void WriteFeatures(ITransaction transaction, FeatureChanges changes, List<(string Token, List<FeatureTransaction> Transactions)> legacyCards,
         List<(RedisKey Key, RedisValue Field)> stale, List<Task> writes)
@@ -163,6 +206,15 @@ public sealed partial class RedisWindowStore : IFeatureStore
         }
         foreach (var (terminal, reported, fraud) in changes.TerminalFrauds)
             writes.Add(transaction.HashSetAsync(keys.FeatureTerminal(terminal), FraudField(reported, fraud), 1));
+        var changedTerminals = changes.TerminalCounts.Select(c => c.Terminal).Concat(changes.TerminalFrauds.Select(f => f.Terminal)).ToHashSet(StringComparer.Ordinal);
+        foreach (var terminal in changedTerminals)
+        {
+            var version = transaction.HashIncrementAsync(keys.FeatureTerminalVersions, terminal);
+            _batch.TerminalVersions.Add((terminal, version));
+            writes.Add(version);
+        }
+        if (changedTerminals.Count > 0 && _ttls.IsDue(keys.FeatureTerminalVersions))
+            writes.Add(transaction.KeyExpireAsync(keys.FeatureTerminalVersions, TtlRefresh.Ttl(ttl)));
         foreach (var (key, field) in stale)
             writes.Add(transaction.HashDeleteAsync(key, field));
     }

@@ -197,6 +197,7 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             if (!await transaction.ExecuteAsync())
                 throw new RedisException("the batch's transaction was not executed");
             await Task.WhenAll(writes);
+            HeldTerminalsCommitted();
         }
         foreach (var (terminal, day) in infoSent)
             _terminalInfoDay[terminal] = day;

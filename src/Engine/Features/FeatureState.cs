@@ -98,7 +98,7 @@ public sealed class CardChange
 
 /// <summary>
 /// A window store that also keeps the fraud features' windows (the Redis store): the scoring loads the state a batch
-/// needs at its start (terminals every batch, cards only when it does not hold them already) and hands back the
+/// needs at its start (what the process does not hold already, or holds out of date) and hands back the
 /// batch's changes, which the store commits with the batch's other writes.
 /// </summary>
 public interface IFeatureStore
@@ -106,8 +106,14 @@ public interface IFeatureStore
     /// <summary>The feature state of these cards (cards never seen are absent).</summary>
     ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default);
 
-    /// <summary>The feature state of these terminals (terminals never seen are absent).</summary>
-    ValueTask<IReadOnlyDictionary<string, TerminalFeatureState>> GetFeatureTerminalsAsync(IReadOnlyCollection<string> terminalIds, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The feature state of those of these terminals whose windows the process must replace (null: the store has
+    /// nothing of it). A terminal left out is as the process holds it: as this store last returned it, with the changes
+    /// saved since. Every replica changes terminals, so a store returns one again whenever another replica has written
+    /// it, and at least once an event day (<paramref name="now"/>'s), when it also deletes what fell out of the windows.
+    /// </summary>
+    ValueTask<IReadOnlyDictionary<string, TerminalFeatureState?>> GetFeatureTerminalsAsync(IReadOnlyCollection<string> terminalIds, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Holds the batch's feature changes for the batch's commit.</summary>
     void SaveFeatureChanges(FeatureChanges changes);

@@ -28,11 +28,13 @@ public sealed class FeatureWindows
     private readonly Dictionary<string, CardWindow> _cards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _terminalNumbers = new(StringComparer.Ordinal);
     // A terminal's number stays for the windows' life (cards' past transactions name terminals by it); its window is
-    // null while the process does not hold it (with a store, terminals are read afresh every batch).
+    // null while the process holds nothing of it.
     private readonly List<TerminalWindow?> _terminals = [];
     private readonly List<string> _terminalIds = [];
     private FeatureChanges? _changes;
     private readonly HashSet<int> _scratch = [];
+    private readonly List<string> _loadedNotObserved = []; // cards loaded this batch, until a transaction of theirs comes
+    private bool[] _terminalSeen = [];
     private int _sweptOnDay;
 
     /// <summary>Cards with a transaction inside the retention.</summary>
@@ -299,9 +301,12 @@ public sealed class FeatureWindows
     public void Clear()
     {
         _cards.Clear();
-        ForgetTerminals();
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_terminals).Clear();
         _changes = _changes is null ? null : new FeatureChanges();
     }
+
+    /// <summary>Forgets every card's windows, keeping the terminals'.</summary>
+    public void ForgetCards() => _cards.Clear();
 
     /// <summary>Whether the process holds the card's windows.</summary>
     public bool Holds(string cardToken) => _cards.ContainsKey(cardToken);
@@ -315,13 +320,11 @@ public sealed class FeatureWindows
     /// </summary>
     public void ForgetCardsNotObservedHere()
     {
-        foreach (var (token, card) in _cards)
-            if (!card.Observed)
+        foreach (var token in _loadedNotObserved)
+            if (_cards.TryGetValue(token, out var card) && !card.Observed)
                 _cards.Remove(token);
+        _loadedNotObserved.Clear();
     }
-
-    /// <summary>Forgets every terminal's windows: every replica changes them, so a store's are read afresh each batch.</summary>
-    public void ForgetTerminals() => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_terminals).Clear();
 
     /// <summary>Takes in cards' state as a store kept it, replacing what the process held of them.</summary>
     public void LoadCards(IReadOnlyDictionary<string, CardFeatureState> cards)
@@ -339,14 +342,20 @@ public sealed class FeatureWindows
             if (card.Transactions.Count > 0)
                 card.DropBefore(card.Transactions[^1].Ticks - CardRetention.Ticks, _changes?.Card(token).Dropped);
             _cards[token] = card;
+            _loadedNotObserved.Add(token);
         }
     }
 
-    /// <summary>Takes in terminals' state as a store kept it, replacing what the process held of them.</summary>
-    public void LoadTerminals(IReadOnlyDictionary<string, TerminalFeatureState> terminals)
+    /// <summary>Takes in terminals' state as a store kept it (null: nothing kept), replacing what the process held of them.</summary>
+    public void LoadTerminals(IReadOnlyDictionary<string, TerminalFeatureState?> terminals)
     {
         foreach (var (terminalId, state) in terminals)
         {
+            if (state is null)
+            {
+                _terminals[TerminalNumber(terminalId)] = null;
+                continue;
+            }
             var window = new TerminalWindow();
             foreach (var (kind, day, count) in state.Counts)
                 window.Counts(kind).Add(day, count);
@@ -357,17 +366,27 @@ public sealed class FeatureWindows
     }
 
     /// <summary>
-    /// Adds to <paramref name="terminalIds"/> the terminals the card used card-present inside the retention before
-    /// <paramref name="now"/>: those whose windows its point-of-compromise features read (30 days back from each of a
+    /// Adds to <paramref name="terminalIds"/> the terminals the cards used card-present inside the retention before
+    /// <paramref name="now"/>: those whose windows their point-of-compromise features read (30 days back from each of a
     /// batch's transactions, which may span days).
     /// </summary>
-    public void AddTerminalsVisited(string cardToken, DateTimeOffset now, HashSet<string> terminalIds)
+    public void AddTerminalsVisited(IEnumerable<string> cardTokens, DateTimeOffset now, HashSet<string> terminalIds)
     {
-        if (!_cards.TryGetValue(cardToken, out var card))
-            return;
-        foreach (var t in card.Transactions)
-            if (t.CardPresent && now.UtcTicks - t.Ticks <= CardRetention.Ticks)
-                terminalIds.Add(_terminalIds[t.Terminal]);
+        // Each terminal once, told apart by number: a batch's cards name the same terminals tens of thousands of times.
+        if (_terminalSeen.Length < _terminals.Count)
+            Array.Resize(ref _terminalSeen, Math.Max(_terminals.Count, 2 * _terminalSeen.Length));
+        Array.Clear(_terminalSeen);
+        foreach (var token in cardTokens)
+        {
+            if (!_cards.TryGetValue(token, out var card))
+                continue;
+            foreach (var t in card.Transactions)
+                if (t.CardPresent && !_terminalSeen[t.Terminal] && now.UtcTicks - t.Ticks <= CardRetention.Ticks)
+                {
+                    _terminalSeen[t.Terminal] = true;
+                    terminalIds.Add(_terminalIds[t.Terminal]);
+                }
+        }
     }
 
     private FeatureTransaction Export(PastTransaction t) =>

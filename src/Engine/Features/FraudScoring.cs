@@ -43,10 +43,11 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
 
     /// <summary>
     /// Before a batch, with a store that keeps the feature windows: loads the state of the batch's cards the process does
-    /// not hold already, then of the batch's terminals and the terminals its cards used. Cards are held from batch to
-    /// batch by the replica consuming their transactions (their partition's owner, the only one that adds to them);
-    /// terminals, which every replica changes, are read afresh each batch. A card any replica reported since the last
-    /// batch is read again, as is everything after a change of store (a detector recovering from a failure).
+    /// not hold already, then of the batch's terminals and the terminals its cards used, as far as the process does not
+    /// hold them as they are. Cards are held from batch to batch by the replica consuming their transactions (their
+    /// partition's owner, the only one that adds to them); a terminal, which every replica changes, is read again when
+    /// another replica has written it (the store keeps count). A card any replica reported since the last batch is read
+    /// again, as is everything after a change of store (a detector recovering from a failure).
     /// </summary>
     public async ValueTask BeginBatchAsync(IReadOnlyList<Replay.ReplayEvent> events, IFeatureStore store, CancellationToken cancellationToken = default)
     {
@@ -56,7 +57,6 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
             _store = store;
         }
         Windows.TrackChanges();
-        Windows.ForgetTerminals();
         foreach (var token in await store.TakeCardsReportedAsync(cancellationToken))
             Windows.ForgetCard(token);
         _batchCards.Clear();
@@ -73,9 +73,8 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
         var cardsToRead = _batchCards.Where(token => !Windows.Holds(token)).ToList();
         if (cardsToRead.Count > 0)
             Windows.LoadCards(await store.GetFeatureCardsAsync(cardsToRead, cancellationToken));
-        foreach (var token in _batchCards)
-            Windows.AddTerminalsVisited(token, latest, _batchTerminals);
-        Windows.LoadTerminals(await store.GetFeatureTerminalsAsync(_batchTerminals, cancellationToken));
+        Windows.AddTerminalsVisited(_batchCards, latest, _batchTerminals);
+        Windows.LoadTerminals(await store.GetFeatureTerminalsAsync(_batchTerminals, latest, cancellationToken));
     }
 
     /// <summary>
@@ -86,7 +85,7 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
     public void ForgetHeldCards()
     {
         if (_store is not null)
-            Windows.Clear();
+            Windows.ForgetCards();
     }
 
     /// <summary>How many cards' windows the process holds.</summary>
