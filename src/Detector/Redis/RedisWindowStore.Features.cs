@@ -48,9 +48,7 @@ public sealed partial class RedisWindowStore : IFeatureStore
             foreach (var entry in read.Result)
             {
                 var name = entry.Name.ToString();
-                if (name.StartsWith(TransactionFieldPrefix, StringComparison.Ordinal))
-                    transactions.Add(ParseTransaction(entry.Value.ToString(), int.Parse(name.AsSpan(TransactionFieldPrefix.Length), CultureInfo.InvariantCulture)));
-                else if (name == "home")
+                if (name == "home")
                     home = entry.Value;
                 else if (name == "reported")
                     reportedAt = new DateTimeOffset((long)entry.Value, TimeSpan.Zero);
@@ -60,6 +58,8 @@ public sealed partial class RedisWindowStore : IFeatureStore
                     transactions.AddRange(legacy);
                     _batch.LegacyFeatureCards.Add((token, legacy));
                 }
+                else if (name.StartsWith(TransactionFieldPrefix, StringComparison.Ordinal))
+                    transactions.Add(ParseTransaction(entry.Value.ToString(), int.Parse(name.AsSpan(TransactionFieldPrefix.Length), CultureInfo.InvariantCulture)));
             }
             if (home is null)
                 continue; // no transaction of the card kept: as the in-process windows, a report alone records nothing
