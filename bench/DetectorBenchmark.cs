@@ -87,13 +87,17 @@ internal static partial class DetectorBenchmark
             // (its commandstats: calls and time of the commands behind a commit), then for Redis the bare loop at the
             // depth of its last run, three times. Prints, writes no page.
             var lastDepth = 0;
+            var scoringModel = args.Contains("--scoring") ? modelPath : null;
             for (var run = 0; run < 3; run++)
             {
                 await server.FlushAllDatabasesAsync();
                 await server.ExecuteAsync("CONFIG", "RESETSTAT");
-                Console.WriteLine($"detector, {only} store: {(await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, only, batchSize, feeds)).Rate:N0} transactions/s");
+                var redisCpuBefore = await RedisCpuSecondsAsync(server);
+                Console.WriteLine($"detector, {only} store{(scoringModel is null ? "" : ", scoring")}: " +
+                    $"{(await DetectorRateAsync(kafka.BootstrapServers, redis.ConnectionString, only, batchSize, feeds, scoringModel)).Rate:N0} transactions/s");
                 if (only == "redis")
                 {
+                    Console.WriteLine($"  redis-server CPU: {(await RedisCpuSecondsAsync(server) - redisCpuBefore) * 1e6 / feeds.Transactions.Count:N1} µs a transaction");
                     lastDepth = (int)Math.Round(feeds.Transactions.Count / (double)Math.Max(1, await ExecCallsAsync(server)));
                     PrintCommandStats(await server.InfoAsync("commandstats"));
                     var dataset = (await server.InfoAsync("memory")).SelectMany(g => g).First(e => e.Key == "used_memory_dataset");
@@ -229,6 +233,11 @@ internal static partial class DetectorBenchmark
         return 0;
     }
 
+    /// <summary>redis-server's CPU so far (user and system, its main thread and the rest), in seconds.</summary>
+    private static async Task<double> RedisCpuSecondsAsync(IServer server) =>
+        (await server.InfoAsync("cpu")).SelectMany(g => g).Where(e => e.Key is "used_cpu_sys" or "used_cpu_user")
+            .Sum(e => double.Parse(e.Value, CultureInfo.InvariantCulture));
+
     private static async Task<long> AofRewritesAsync(IServer server) =>
         long.Parse((await server.InfoAsync("persistence")).SelectMany(g => g).First(e => e.Key == "aof_rewrites").Value, CultureInfo.InvariantCulture);
 
@@ -355,15 +364,17 @@ internal static partial class DetectorBenchmark
     /// The detector from its first applied transaction (after the group join) until every transaction is applied and it is
     /// caught up.
     /// </summary>
-    private static async Task<(double Rate, double Seconds)> DetectorRateAsync(string bootstrapServers, string redis, string store, int batchSize, MessageFeeds feeds)
+    private static async Task<(double Rate, double Seconds)> DetectorRateAsync(string bootstrapServers, string redis, string store, int batchSize, MessageFeeds feeds,
+        string? modelPath = null)
     {
-        var app = BuildDetector(bootstrapServers, redis, store, batchSize, Transactions, Reports);
+        var app = BuildDetector(bootstrapServers, redis, store, batchSize, Transactions, Reports, o => o.ModelPath = modelPath);
         await app.StartAsync();
         var metrics = app.Services.GetRequiredService<DetectorMetrics>();
         double Applied() => metrics.Processed.WithLabels(Transactions).Value + metrics.Duplicates.WithLabels(Transactions).Value;
         while (Applied() == 0)
             await Task.Delay(1);
         var (startCount, clock, pausedBefore, allocatedBefore) = (Applied(), Stopwatch.StartNew(), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         while (Applied() < feeds.Transactions.Count)
             await Task.Delay(5);
@@ -372,8 +383,11 @@ internal static partial class DetectorBenchmark
         var allocatedPerTransaction = (GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1.0, Applied() - startCount);
         // CollectionCount(0) counts every collection; gen1 and gen2 ones are counted again in their own generation.
         var collections = Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsBefore[g]).ToArray();
-        Console.Error.WriteLine($"  {store} store: GC paused the process {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / seconds:P0} of the run " +
-            $"({collections[0] - collections[1]} gen0, {collections[1] - collections[2]} gen1, {collections[2]} gen2 collections); {allocatedPerTransaction:N0} bytes allocated a transaction");
+        // CPU of the whole process: the detector, and the mock broker and librdkafka's threads serving it.
+        var cpuPerTransaction = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / Math.Max(1.0, Applied() - startCount);
+        Console.Error.WriteLine($"  {store} store{(modelPath is null ? "" : ", scoring")}: GC paused the process {(GC.GetTotalPauseDuration() - pausedBefore).TotalSeconds / seconds:P0} of the run " +
+            $"({collections[0] - collections[1]} gen0, {collections[1] - collections[2]} gen1, {collections[2]} gen2 collections); {allocatedPerTransaction:N0} bytes allocated " +
+            $"and {cpuPerTransaction:N1} µs of the process's CPU a transaction");
         await app.StopAsync();
         await app.DisposeAsync();
         return ((feeds.Transactions.Count - startCount) / seconds, seconds);
@@ -529,13 +543,15 @@ internal static partial class DetectorBenchmark
     /// with fresh ids) into a new topic that the detector consumes live; the detector's latency histogram is read after
     /// a warm-up and at the end, and the difference gives the percentiles.
     /// </summary>
-    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store)
+    private static async Task<(double P50, double P99, double P999, double Count)> LatencyAtAsync(string bootstrapServers, string redis, int batchSize, double rate, int fetchWaitMs, int batchWaitMs, string store,
+        string? modelPath = null)
     {
         var topic = $"bench.live.{Guid.NewGuid():N}";
         var app = BuildDetector(bootstrapServers, redis, store, batchSize, topic, topic + ".reports", o =>
         {
             o.FetchWaitMaxMs = fetchWaitMs;
             o.BatchWaitMs = batchWaitMs;
+            o.ModelPath = modelPath;
         });
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers, EnableIdempotence = true, Acks = Acks.All, LingerMs = 1 }).Build();
         // Create both topics before the detector subscribes (the reports one with a message it rejects).

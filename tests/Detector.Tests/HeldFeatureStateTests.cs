@@ -116,25 +116,37 @@ public sealed class HeldFeatureStateTests(RedisFixture redis) : IClassFixture<Re
     }
 
     [Fact]
-    public async Task ACardKeptInTheOneFieldFormOfEarlierVersionsIsReadAndRewrittenAFieldATransaction()
+    public async Task ACardsWeeksWrittenByItsOwnerAndAReportWrittenByAnotherReplicaAreReadBackAsOneCard()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
         var keys = new RedisKeys($"held-{Guid.NewGuid():N}");
+        var (owner, other) = (Store(connection, keys), Store(connection, keys));
         var ct = TestContext.Current.CancellationToken;
         var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
-        string Record(DateTimeOffset time, string txnId) => $"{time.UtcTicks}\u001f1500\u001fATM-1\u001f{txnId}\u001f3\u001f19.3\u001f72.8";
-        await connection.GetDatabase().HashSetAsync(keys.FeatureCard("c1"),
-            [new HashEntry("home", "IN"), new HashEntry("txns", Record(at, "t1") + "\u001e" + Record(at.AddHours(1), "t2"))]);
-        var store = Store(connection, keys);
+        FeatureTransaction Visit(DateTimeOffset time, int seq) => new(time.UtcTicks, 1500, "ATM-1", $"t{seq}", true, seq == 2, false, 19.3, double.NaN, seq);
+        // Three transactions over two weeks, the last two at the same instant (their order is kept by sequence).
+        FeatureTransaction[] transactions = [Visit(at, 0), Visit(at.AddDays(10), 1), Visit(at.AddDays(10), 2)];
+        foreach (var added in new[] { transactions[..1], transactions[1..] })
+        {
+            var changes = new FeatureChanges();
+            var card = changes.Card("c1");
+            card.Added.AddRange(added);
+            card.HomeCountry = "IN";
+            card.Transactions = transactions[..(transactions.Length - (added.Length == 1 ? 2 : 0))];
+            owner.SaveFeatureChanges(changes);
+            await owner.CommitBatchAsync(ct);
+        }
+        var report = new FeatureChanges();
+        report.Reported["c1"] = at.AddDays(11);
+        other.SaveFeatureChanges(report);
+        await other.CommitBatchAsync(ct);
 
-        var card = (await store.GetFeatureCardsAsync(["c1"], ct))["c1"];
-        await store.CommitBatchAsync(ct);
-
-        Assert.Equal(["t1", "t2"], card.Transactions.OrderBy(t => t.Seq).Select(t => t.TxnId));
-        Assert.True(card.Transactions.All(t => t is { CardPresent: true, Magstripe: true, AmountMinor: 1500, TerminalId: "ATM-1" }));
-        var fields = (await connection.GetDatabase().HashKeysAsync(keys.FeatureCard("c1"))).Select(f => f.ToString()).Order();
-        Assert.Equal(["home", "t0", "t1"], fields);
-        Assert.Equal(card.Transactions.OrderBy(t => t.Seq), (await Store(connection, keys).GetFeatureCardsAsync(["c1"], ct))["c1"].Transactions.OrderBy(t => t.Seq));
+        var read = (await Store(connection, keys).GetFeatureCardsAsync(["c1", "never-seen"], at.AddDays(12), ct)).Single();
+        Assert.Equal("c1", read.Key);
+        Assert.Equal("IN", read.Value.HomeCountry);
+        Assert.Equal(at.AddDays(11), read.Value.ReportedAt);
+        Assert.Equal(transactions, read.Value.Transactions.OrderBy(t => t.Ticks).ThenBy(t => t.Seq));
+        Assert.Empty(await Store(connection, keys).GetFeatureCardsAsync(["c1"], at.AddDays(70), ct)); // past the retention
     }
 
     private static RedisWindowStore Store(ConnectionMultiplexer connection, RedisKeys keys) => new(connection, keys, TimeSpan.FromDays(60), TimeSpan.FromDays(7));

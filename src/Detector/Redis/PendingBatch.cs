@@ -39,8 +39,6 @@ internal sealed class PendingBatch
     /// <summary>The terminals whose windows the batch changes, with the answer of their version's increment once committed.</summary>
     public List<(string Terminal, Task<long> Version)> TerminalVersions { get; } = [];
 
-    /// <summary>Cards read in the old one-field form, to be written a field a transaction with the batch.</summary>
-    public List<(string Token, List<Engine.Features.FeatureTransaction> Transactions)> LegacyFeatureCards { get; } = [];
 
     /// <summary>What the batch has read from Redis: the other side of the overlay.</summary>
     public BatchReads Reads { get; set; } = new();
@@ -74,7 +72,6 @@ internal sealed class PendingBatch
         Rescans.Clear();
         Features = null;
         StaleFeatureFields.Clear();
-        LegacyFeatureCards.Clear();
         TerminalVersions.Clear();
         Reads = new BatchReads();
     }

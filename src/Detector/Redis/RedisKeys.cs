@@ -33,8 +33,11 @@ public sealed class RedisKeys(string prefix = "sg")
     /// <summary>A week's visit bucket by its number (<see cref="BucketOf"/> of the card).</summary>
     public RedisKey CardVisits(int week, int bucket) => $"{prefix}:{{v:{Number(week)}:{Number(bucket)}}}";
 
-    /// <summary>A card's fraud-feature windows: its recent transactions (a field each), home country and first report.</summary>
-    public RedisKey FeatureCard(string token) => $"{prefix}:{{c:{token}}}:f";
+    /// <summary>
+    /// The fraud-feature windows of a week's cards in a bucket (<see cref="BucketOf"/> of the card): a hash whose field is
+    /// the card (its home country, first report and transactions of the week) or the card with ":r" (its first report).
+    /// </summary>
+    public RedisKey FeatureCardWeek(int week, int bucket) => $"{prefix}:{{fc:{Number(week)}:{Number(bucket)}}}";
 
     /// <summary>
     /// Each terminal's count of the commits that changed its fraud-feature windows (field: the terminal): a replica holding

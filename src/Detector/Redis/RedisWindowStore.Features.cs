@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using SkimGuard.Engine.Features;
 using SkimGuard.Engine.Windows;
@@ -7,11 +8,12 @@ using StackExchange.Redis;
 namespace SkimGuard.Detector.Redis;
 
 /// <summary>
-/// The fraud features' windows in Redis. A card's hash holds its recent transactions (a field each, named by the card's
-/// sequence number: the one replica that consumes the card's transactions adds new ones and deletes old ones, and
-/// holds the card in process between batches), its home country and its first report (set once); a terminal's hash
-/// holds day counts, incremented by whichever replica saw the event, and its reported frauds. The batch's changes go
-/// into the batch's MULTI/EXEC with its applied-event keys, so a replayed event neither counts twice nor is lost.
+/// The fraud features' windows in Redis. A card's transactions are kept by week, in the week's bucket of cards (one hash
+/// per week and bucket, a field per card holding its home country, its first report and that week's transactions), so a
+/// batch writes one command per bucket and week it touches rather than one per card; only the replica consuming the
+/// card's transactions writes them, and it holds the card in process between batches. A terminal's hash holds day
+/// counts, incremented by whichever replica saw the event, and its reported frauds. The batch's changes go into the
+/// batch's MULTI/EXEC with its applied-event keys, so a replayed event neither counts twice nor is lost.
 /// </summary>
 public sealed partial class RedisWindowStore : IFeatureStore
 {
@@ -19,10 +21,8 @@ public sealed partial class RedisWindowStore : IFeatureStore
     private static readonly TimeSpan FeatureRetention = TimeSpan.FromDays(FeatureWindows.TerminalDaysKept + 1);
     private const char RecordSeparator = '\u001e';
     private const string FraudFieldPrefix = "x";
-    private const string TransactionFieldPrefix = "t";
-
-    /// <summary>The field that held all of a card's transactions before each had its own; read and converted once.</summary>
-    private const string LegacyTransactionsField = "txns";
+    // A card's first report, set by whichever replica processed it, is a field of its own beside the card's.
+    private const string ReportedFieldSuffix = ":r";
 
     /// <summary>First reports kept in the stream: far more than any replica falls behind between two batches.</summary>
     private const int CardsReportedKept = 100_000;
@@ -35,38 +35,51 @@ public sealed partial class RedisWindowStore : IFeatureStore
     private RedisValue? _cardsReportedCursor;
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
     {
-        var reads = cardTokens.Select(token => (Token: token, Read: _db.HashGetAllAsync(keys.FeatureCard(token)))).ToList();
-        await Task.WhenAll(reads.Select(r => r.Read));
-        var cards = new Dictionary<string, CardFeatureState>(StringComparer.Ordinal);
-        foreach (var (token, read) in reads)
+        // Every week that can hold a transaction inside the retention, one HMGET per week and bucket for all the cards.
+        var today = EventDay.Of(now);
+        var (firstWeek, lastWeek) = (RedisKeys.Week(today - (int)FeatureWindows.CardRetention.TotalDays - 1), RedisKeys.Week(today));
+        var reads = new List<(string[] Tokens, Task<RedisValue[]> Read)>();
+        foreach (var bucket in cardTokens.GroupBy(RedisKeys.BucketOf))
         {
-            string? home = null;
-            DateTimeOffset? reportedAt = null;
-            var transactions = new List<FeatureTransaction>();
-            foreach (var entry in read.Result)
-            {
-                var name = entry.Name.ToString();
-                if (name == "home")
-                    home = entry.Value;
-                else if (name == "reported")
-                    reportedAt = new DateTimeOffset((long)entry.Value, TimeSpan.Zero);
-                else if (name == LegacyTransactionsField)
-                {
-                    var legacy = ParseLegacyTransactions(entry.Value);
-                    transactions.AddRange(legacy);
-                    _batch.LegacyFeatureCards.Add((token, legacy));
-                }
-                else if (name.StartsWith(TransactionFieldPrefix, StringComparison.Ordinal))
-                    transactions.Add(ParseTransaction(entry.Value.ToString(), int.Parse(name.AsSpan(TransactionFieldPrefix.Length), CultureInfo.InvariantCulture)));
-            }
-            if (home is null)
-                continue; // no transaction of the card kept: as the in-process windows, a report alone records nothing
-            cards[token] = new CardFeatureState(home, transactions, reportedAt);
+            var tokens = bucket.ToArray();
+            RedisValue[] fields = [.. tokens.Select(t => (RedisValue)t), .. tokens.Select(t => (RedisValue)(t + ReportedFieldSuffix))];
+            for (var week = firstWeek; week <= lastWeek; week++)
+                reads.Add((tokens, _db.HashGetAsync(keys.FeatureCardWeek(week, bucket.Key), fields)));
         }
+        await Task.WhenAll(reads.Select(r => r.Read));
+        var found = new Dictionary<string, (string Home, DateTimeOffset? ReportedAt, List<FeatureTransaction> Transactions)>(StringComparer.Ordinal);
+        foreach (var (tokens, read) in reads) // oldest week first, within each bucket
+        {
+            var values = read.Result;
+            for (var i = 0; i < tokens.Length; i++)
+            {
+                var reported = values[tokens.Length + i];
+                if (values[i].IsNull && reported.IsNull)
+                    continue;
+                ref var card = ref CollectionsMarshal.GetValueRefOrAddDefault(found, tokens[i], out var seen);
+                if (!seen)
+                    card = ("", null, []);
+                if (!reported.IsNull)
+                    card.ReportedAt = Earliest(card.ReportedAt, new DateTimeOffset((long)reported, TimeSpan.Zero));
+                if (!values[i].IsNull)
+                {
+                    var (home, reportedAt) = ParseCardWeek(values[i].ToString(), card.Transactions);
+                    card.Home = home; // the newest week's: a card forgotten and seen again has a new home
+                    card.ReportedAt = Earliest(card.ReportedAt, reportedAt);
+                }
+            }
+        }
+        var cards = new Dictionary<string, CardFeatureState>(StringComparer.Ordinal);
+        foreach (var (token, card) in found)
+            if (card.Transactions.Count > 0) // as the in-process windows: a report alone records nothing
+                cards[token] = new CardFeatureState(card.Home, card.Transactions, card.ReportedAt);
         return cards;
     }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyCollection<string>> TakeCardsReportedAsync(CancellationToken cancellationToken = default)
@@ -162,36 +175,31 @@ public sealed partial class RedisWindowStore : IFeatureStore
         }
     }
 
-    private void WriteFeatures(ITransaction transaction, FeatureChanges changes, List<(string Token, List<FeatureTransaction> Transactions)> legacyCards,
-        List<(RedisKey Key, RedisValue Field)> stale, List<Task> writes)
+    private void WriteFeatures(ITransaction transaction, FeatureChanges changes, List<(RedisKey Key, RedisValue Field)> stale, List<Task> writes)
     {
         var ttl = retention > FeatureRetention ? retention : FeatureRetention;
-        foreach (var (token, transactions) in legacyCards)
-        {
-            var key = keys.FeatureCard(token);
-            writes.Add(transaction.HashSetAsync(key, [.. transactions.Select(TransactionEntry)]));
-            writes.Add(transaction.HashDeleteAsync(key, LegacyTransactionsField));
-        }
+        // Each changed card's weeks that gained a transaction, whole, into their week's bucket: one HSET per week and bucket.
+        var cardWeeks = new Dictionary<(int Week, int Bucket), List<HashEntry>>();
         foreach (var (token, card) in changes.Cards)
         {
-            var key = keys.FeatureCard(token);
-            var renewed = card.NewHomeCountry is not null;
-            if (renewed)
-                writes.Add(transaction.KeyDeleteAsync(key)); // a card forgotten and seen again starts afresh, as in process
-            HashEntry[] entries = [.. card.Added.Select(TransactionEntry)];
-            if (renewed)
-                entries = [new HashEntry("home", card.NewHomeCountry), .. entries];
-            if (entries.Length > 0)
-                writes.Add(transaction.HashSetAsync(key, entries));
-            if (card.Dropped.Count > 0)
-                writes.Add(transaction.HashDeleteAsync(key, [.. card.Dropped.Select(TransactionField)]));
-            if (renewed || _ttls.IsDue(key))
+            var bucket = RedisKeys.BucketOf(token);
+            foreach (var week in card.Added.Select(t => RedisKeys.Week((int)(t.Ticks / TimeSpan.TicksPerDay))).Distinct())
+            {
+                ref var entries = ref CollectionsMarshal.GetValueRefOrAddDefault(cardWeeks, (week, bucket), out _);
+                (entries ??= []).Add(new HashEntry(token, FormatCardWeek(card, week)));
+            }
+        }
+        foreach (var ((week, bucket), entries) in cardWeeks)
+        {
+            var key = keys.FeatureCardWeek(week, bucket);
+            writes.Add(transaction.HashSetAsync(key, [.. entries]));
+            if (_ttls.IsDue(key))
                 writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl)));
         }
         foreach (var (token, reportedAt) in changes.Reported)
         {
-            var key = keys.FeatureCard(token);
-            writes.Add(transaction.HashSetAsync(key, "reported", reportedAt.UtcTicks, When.NotExists));
+            var key = keys.FeatureCardWeek(RedisKeys.Week(EventDay.Of(reportedAt)), RedisKeys.BucketOf(token));
+            writes.Add(transaction.HashSetAsync(key, token + ReportedFieldSuffix, reportedAt.UtcTicks, When.NotExists));
             writes.Add(transaction.KeyExpireAsync(key, TtlRefresh.Ttl(ttl))); // never shorter than the refreshed TTL
             writes.Add(transaction.StreamAddAsync(keys.CardsReported, "card", token, maxLength: CardsReportedKept, useApproximateMaxLength: true));
         }
@@ -223,24 +231,37 @@ public sealed partial class RedisWindowStore : IFeatureStore
 
     private static string FraudField(long reported, long fraud) => string.Create(CultureInfo.InvariantCulture, $"{FraudFieldPrefix}{reported}{Separator}{fraud}");
 
-    private static RedisValue TransactionField(int seq) => string.Create(CultureInfo.InvariantCulture, $"{TransactionFieldPrefix}{seq}");
-
-    private static HashEntry TransactionEntry(FeatureTransaction t)
+    /// <summary>
+    /// A card's field in a week's bucket: its home country and first report (ticks, or empty), then each of its
+    /// transactions of that week (sequence number, ticks, amount, terminal, id, flags, latitude, longitude).
+    /// </summary>
+    private static string FormatCardWeek(CardChange card, int week)
     {
-        var flags = (t.CardPresent ? 1 : 0) | (t.Magstripe ? 2 : 0) | (t.Foreign ? 4 : 0);
-        return new HashEntry(TransactionField(t.Seq),
-            string.Create(CultureInfo.InvariantCulture, $"{t.Ticks}{Separator}{t.AmountMinor}{Separator}{t.TerminalId}{Separator}{t.TxnId}{Separator}{flags}{Separator}{t.Lat:R}{Separator}{t.Lon:R}"));
+        var text = new StringBuilder(card.HomeCountry).Append(Separator).Append(card.ReportedAt?.UtcTicks.ToString(CultureInfo.InvariantCulture));
+        foreach (var t in card.Transactions)
+        {
+            if (RedisKeys.Week((int)(t.Ticks / TimeSpan.TicksPerDay)) != week)
+                continue;
+            var flags = (t.CardPresent ? 1 : 0) | (t.Magstripe ? 2 : 0) | (t.Foreign ? 4 : 0);
+            text.Append(RecordSeparator).Append(CultureInfo.InvariantCulture,
+                $"{t.Seq}{Separator}{t.Ticks}{Separator}{t.AmountMinor}{Separator}{t.TerminalId}{Separator}{t.TxnId}{Separator}{flags}{Separator}{t.Lat:R}{Separator}{t.Lon:R}");
+        }
+        return text.ToString();
     }
 
-    private static FeatureTransaction ParseTransaction(string record, int seq)
+    /// <summary>Reads a card's field of a week (see <see cref="FormatCardWeek"/>), adding its transactions to <paramref name="transactions"/>.</summary>
+    private static (string Home, DateTimeOffset? ReportedAt) ParseCardWeek(string value, List<FeatureTransaction> transactions)
     {
-        var f = record.Split(Separator);
-        var flags = int.Parse(f[4], CultureInfo.InvariantCulture);
-        return new FeatureTransaction(long.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture), f[2], f[3],
-            (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, double.Parse(f[5], CultureInfo.InvariantCulture), double.Parse(f[6], CultureInfo.InvariantCulture), seq);
+        var records = value.Split(RecordSeparator);
+        var header = records[0].Split(Separator);
+        foreach (var record in records.AsSpan(1))
+        {
+            var f = record.Split(Separator);
+            var flags = int.Parse(f[5], CultureInfo.InvariantCulture);
+            transactions.Add(new FeatureTransaction(long.Parse(f[1], CultureInfo.InvariantCulture), long.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4],
+                (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0, double.Parse(f[6], CultureInfo.InvariantCulture), double.Parse(f[7], CultureInfo.InvariantCulture),
+                int.Parse(f[0], CultureInfo.InvariantCulture)));
+        }
+        return (header[0], header[1].Length > 0 ? new DateTimeOffset(long.Parse(header[1], CultureInfo.InvariantCulture), TimeSpan.Zero) : null);
     }
-
-    /// <summary>The card's transactions as one field held them (oldest first), numbered in that order.</summary>
-    private static List<FeatureTransaction> ParseLegacyTransactions(RedisValue value) =>
-        value.IsNullOrEmpty ? [] : [.. value.ToString().Split(RecordSeparator).Select((record, seq) => ParseTransaction(record, seq))];
 }

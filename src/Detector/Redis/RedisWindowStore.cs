@@ -184,8 +184,8 @@ public sealed partial class RedisWindowStore(IConnectionMultiplexer redis, Redis
             writes.Add(transaction.SortedSetAddAsync(key, [.. lastDay.Select(e => new SortedSetEntry(e.Key, MemberScores.OfDay(e.Key, e.Value)))], SortedSetWhen.GreaterThan));
             writes.Add(transaction.KeyExpireAsync(key, retention));
         }
-        if (batch.Features is not null || batch.LegacyFeatureCards.Count > 0)
-            WriteFeatures(transaction, batch.Features ?? new(), batch.LegacyFeatureCards, batch.StaleFeatureFields, writes);
+        if (batch.Features is { } features)
+            WriteFeatures(transaction, features, batch.StaleFeatureFields, writes);
         foreach (var (day, hashes) in batch.Applied)
         {
             var key = keys.Applied(day);

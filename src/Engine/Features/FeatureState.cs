@@ -39,8 +39,8 @@ public sealed record CardFeatureState(string HomeCountry, IReadOnlyList<FeatureT
 /// <param name="Lat">Latitude, NaN when unknown.</param>
 /// <param name="Lon">Longitude, NaN when unknown.</param>
 /// <param name="Seq">
-/// The card's count of transactions taken in before this one: a store keeps each transaction under it, adds new ones and
-/// deletes old ones without rewriting the rest, and two transactions of the same instant keep their order.
+/// The card's count of transactions taken in before this one: two transactions of the same instant, read back from a
+/// store, keep the order they came in.
 /// </param>
 public readonly record struct FeatureTransaction(
     long Ticks, long AmountMinor, string TerminalId, string TxnId, bool CardPresent, bool Magstripe, bool Foreign, double Lat, double Lon, int Seq);
@@ -80,20 +80,23 @@ public sealed class FeatureChanges
     }
 }
 
-/// <summary>What a batch changed in one card's windows.</summary>
+/// <summary>What a batch changed in one card's windows, and the card as the windows hold it after the batch.</summary>
 public sealed class CardChange
 {
-    /// <summary>
-    /// Set when the card was new to the windows (never seen, or forgotten after a quiet retention): whatever a store kept
-    /// of it is replaced, and this is its home country.
-    /// </summary>
-    public string? NewHomeCountry { get; set; }
-
     /// <summary>Transactions taken in.</summary>
     public List<FeatureTransaction> Added { get; } = [];
 
-    /// <summary>The <see cref="FeatureTransaction.Seq"/> of transactions that fell out of the retention.</summary>
-    public List<int> Dropped { get; } = [];
+    /// <summary>The card's home country.</summary>
+    public string HomeCountry { get; set; } = "";
+
+    /// <summary>When its first fraud report was received, if it was.</summary>
+    public DateTimeOffset? ReportedAt { get; set; }
+
+    /// <summary>
+    /// Every transaction the windows hold of the card, oldest first (a view of them: read it before the next batch),
+    /// so that a store can write whole periods of the card's history that the added ones fall in.
+    /// </summary>
+    public IReadOnlyList<FeatureTransaction> Transactions { get; set; } = [];
 }
 
 /// <summary>
@@ -103,8 +106,9 @@ public sealed class CardChange
 /// </summary>
 public interface IFeatureStore
 {
-    /// <summary>The feature state of these cards (cards never seen are absent).</summary>
-    ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, CancellationToken cancellationToken = default);
+    /// <summary>The feature state of these cards as of <paramref name="now"/> (cards never seen, or not inside the retention, are absent).</summary>
+    ValueTask<IReadOnlyDictionary<string, CardFeatureState>> GetFeatureCardsAsync(IReadOnlyCollection<string> cardTokens, DateTimeOffset now,
+        CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The feature state of those of these terminals whose windows the process must replace (null: the store has

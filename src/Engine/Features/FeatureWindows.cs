@@ -227,7 +227,7 @@ public sealed class FeatureWindows
         if (!_cards.TryGetValue(tx.CardToken, out var card))
         {
             _cards.Add(tx.CardToken, card = new CardWindow(tx.Country));
-            _changes?.Cards[tx.CardToken] = new CardChange { NewHomeCountry = tx.Country };
+            _changes?.Cards[tx.CardToken] = new CardChange(); // a card forgotten and seen again starts afresh
         }
         card.Observed = true;
         var terminal = TerminalNumber(tx.TerminalId);
@@ -241,7 +241,7 @@ public sealed class FeatureWindows
         card.Add(past);
         var change = _changes?.Card(tx.CardToken);
         change?.Added.Add(Export(past));
-        card.DropBefore(tx.Timestamp.UtcTicks - CardRetention.Ticks, change?.Dropped);
+        card.DropBefore(tx.Timestamp.UtcTicks - CardRetention.Ticks);
     }
 
     /// <summary>
@@ -294,6 +294,13 @@ public sealed class FeatureWindows
     {
         var changes = _changes ?? new FeatureChanges();
         _changes = new FeatureChanges();
+        foreach (var (token, change) in changes.Cards)
+        {
+            var card = _cards[token];
+            change.HomeCountry = card.HomeCountry;
+            change.ReportedAt = card.ReportedAt;
+            change.Transactions = new TransactionsView(this, card.Transactions);
+        }
         return changes;
     }
 
@@ -338,9 +345,9 @@ public sealed class FeatureWindows
                 card.Transactions.Add(new PastTransaction(t.Ticks, t.AmountMinor, TerminalNumber(t.TerminalId), t.TxnId, t.CardPresent, t.Magstripe, t.Foreign, t.Lat, t.Lon, t.Seq));
                 card.NextSeq = Math.Max(card.NextSeq, t.Seq + 1);
             }
-            // What Observe would have dropped by now (the store deletes it with the batch).
+            // What Observe would have dropped by now.
             if (card.Transactions.Count > 0)
-                card.DropBefore(card.Transactions[^1].Ticks - CardRetention.Ticks, _changes?.Card(token).Dropped);
+                card.DropBefore(card.Transactions[^1].Ticks - CardRetention.Ticks);
             _cards[token] = card;
             _loadedNotObserved.Add(token);
         }
@@ -448,12 +455,11 @@ public sealed class FeatureWindows
             Transactions.Insert(at, past);
         }
 
-        /// <summary>Drops the transactions before <paramref name="ticks"/>, adding their sequence numbers to <paramref name="dropped"/>.</summary>
-        public void DropBefore(long ticks, List<int>? dropped)
+        public void DropBefore(long ticks)
         {
             var stale = 0;
-            for (; stale < Transactions.Count && Transactions[stale].Ticks < ticks; stale++)
-                dropped?.Add(Transactions[stale].Seq);
+            while (stale < Transactions.Count && Transactions[stale].Ticks < ticks)
+                stale++;
             if (stale > 0)
                 Transactions.RemoveRange(0, stale);
         }
@@ -532,6 +538,18 @@ public sealed class FeatureWindows
                     earliest = fraud;
             return earliest;
         }
+    }
+
+    /// <summary>A card's transactions as a store writes them, without copying them.</summary>
+    private sealed class TransactionsView(FeatureWindows windows, List<PastTransaction> transactions) : IReadOnlyList<FeatureTransaction>
+    {
+        public FeatureTransaction this[int index] => windows.Export(transactions[index]);
+
+        public int Count => transactions.Count;
+
+        public IEnumerator<FeatureTransaction> GetEnumerator() => transactions.Select(windows.Export).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private readonly record struct PastTransaction(

@@ -72,7 +72,7 @@ public sealed class FraudScoring(Func<ITransactionScorer?> currentModel)
         }
         var cardsToRead = _batchCards.Where(token => !Windows.Holds(token)).ToList();
         if (cardsToRead.Count > 0)
-            Windows.LoadCards(await store.GetFeatureCardsAsync(cardsToRead, cancellationToken));
+            Windows.LoadCards(await store.GetFeatureCardsAsync(cardsToRead, latest, cancellationToken));
         Windows.AddTerminalsVisited(_batchCards, latest, _batchTerminals);
         Windows.LoadTerminals(await store.GetFeatureTerminalsAsync(_batchTerminals, latest, cancellationToken));
     }
