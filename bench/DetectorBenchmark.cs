@@ -104,6 +104,8 @@ internal static partial class DetectorBenchmark
                     Console.WriteLine($"  redis memory for data: {long.Parse(dataset.Value, CultureInfo.InvariantCulture) / 1e6:N1} MB; {lastDepth:N0} transactions a commit");
                 }
             }
+            if (only == "redis")
+                await PrintMemoryByKindAsync(admin, server);
             for (var run = 0; only == "redis" && run < 3; run++)
                 Console.WriteLine($"bare StackExchange.Redis loop at {lastDepth:N0} a commit: {await OnEmptyRedis(() => BareRedisAsync(redis.ConnectionString, feeds, lastDepth)):N0}/s; " +
                     $"in MULTI/EXEC {await OnEmptyRedis(() => BareRedisAsync(redis.ConnectionString, feeds, lastDepth, inOneTransaction: true)):N0}/s");
@@ -253,6 +255,27 @@ internal static partial class DetectorBenchmark
                     }
             }
         return 0;
+    }
+
+    /// <summary>
+    /// Redis's memory by kind of key (MEMORY USAGE of every key, grouped by the name in its hash tag and its suffix: `v`
+    /// card visits, `fc` card features, `td` terminal days, `t…:f` terminal features, and so on; docs/detector.md has the
+    /// layout), for the capacity model (docs/capacity.md).
+    /// </summary>
+    private static async Task PrintMemoryByKindAsync(ConnectionMultiplexer admin, IServer server)
+    {
+        var db = admin.GetDatabase();
+        var kinds = new SortedDictionary<string, (long Keys, long Bytes)>(StringComparer.Ordinal);
+        foreach (var key in server.Keys(pattern: "*", pageSize: 1000))
+        {
+            var match = Regex.Match(key.ToString(), @"\{([a-z]+)[^}]*\}(.*)$");
+            var kind = match.Success ? match.Groups[1].Value + match.Groups[2].Value : Regex.Replace(key.ToString(), @"[0-9]+", "N");
+            var bytes = (long)(await db.ExecuteAsync("MEMORY", "USAGE", key, "SAMPLES", "0"));
+            var (count, total) = kinds.GetValueOrDefault(kind);
+            kinds[kind] = (count + 1, total + bytes);
+        }
+        foreach (var (kind, (count, bytes)) in kinds)
+            Console.WriteLine($"  redis memory, {kind}: {count:N0} keys, {bytes / 1e6:N1} MB");
     }
 
     /// <summary>redis-server's CPU so far (user and system, its main thread and the rest), in seconds.</summary>
