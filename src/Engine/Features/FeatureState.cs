@@ -51,8 +51,8 @@ public readonly record struct FeatureTransaction(
 public sealed record TerminalFeatureState(IReadOnlyList<(TerminalCount Kind, int Day, int Count)> Counts, IReadOnlyList<(long Reported, long Fraud)> Frauds);
 
 /// <summary>
-/// What a batch of events changed in the feature windows: each card's transactions added and dropped (a card's
-/// transactions come from one partition, so one replica writes them), and increments for terminals (which every replica
+/// What a batch of events changed in the feature windows: each card's transactions added (a card's transactions come
+/// from one partition, so one replica writes them), first reports, and increments for terminals (which every replica
 /// touches).
 /// </summary>
 public sealed class FeatureChanges

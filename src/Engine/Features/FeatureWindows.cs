@@ -296,7 +296,11 @@ public sealed class FeatureWindows
         _changes = new FeatureChanges();
         foreach (var (token, change) in changes.Cards)
         {
-            var card = _cards[token];
+            if (!_cards.TryGetValue(token, out var card))
+            {
+                changes.Cards.Remove(token); // forgotten since (nothing in the retention): nothing to write
+                continue;
+            }
             change.HomeCountry = card.HomeCountry;
             change.ReportedAt = card.ReportedAt;
             change.Transactions = new TransactionsView(this, card.Transactions);
