@@ -64,6 +64,34 @@ public sealed class HeldFeatureStateTests(RedisFixture redis) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task ACardHeldByOneReplicaAndReportedThroughTheOtherScoresAsReportedAtItsNextTransaction()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
+        var keys = new RedisKeys($"held-{Guid.NewGuid():N}");
+        var (owner, other) = (new Replica(Store(connection, keys)), new Replica(Store(connection, keys)));
+        var ct = TestContext.Current.CancellationToken;
+        var at = new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        Transaction Visit(string txnId, DateTimeOffset time) => new()
+        {
+            TxnId = txnId, BankId = "sbi", CardToken = "c1", TerminalId = "ATM-1", TerminalType = TerminalType.Atm, Timestamp = time,
+            AmountMinor = 200_000, Currency = "INR", EntryMode = EntryMode.Chip, TxnType = TxnType.Withdrawal, Approved = true,
+            Country = "IN", Lat = 19.3, Lon = 72.85,
+        };
+        var report = new FraudReport
+        {
+            ReportId = "r1", BankId = "sbi", CardToken = "c1", ReportedAt = at.AddDays(2), FraudType = FraudType.Counterfeit, FirstFraudAt = at.AddDays(1),
+        };
+
+        await owner.Engine.ProcessBatchAsync([ReplayEvent.Of(Visit("t1", at))], cancellationToken: ct); // the owner now holds c1
+        await other.Engine.ProcessBatchAsync([ReplayEvent.Of(report)], cancellationToken: ct);
+        await owner.Engine.ProcessBatchAsync([ReplayEvent.Of(Visit("t2", at.AddDays(3)))], cancellationToken: ct);
+
+        var reported = FeatureSchema.Names.ToList().IndexOf("card_reported_fraud");
+        Assert.Equal(0, owner.Vectors["c1/t1"][reported]);
+        Assert.Equal(1, owner.Vectors["c1/t2"][reported]);
+    }
+
+    [Fact]
     public async Task ATerminalIsReadAgainOnlyWhenAnotherReplicaWroteItBetweenThisOnesReadAndItsCommit()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Server.ConnectionString);
